@@ -1,0 +1,49 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
+import type { ServerResponse } from 'node:http';
+import { contentSecurityPolicy } from '../electron/contentSecurityPolicy';
+
+const mimeTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wav': 'audio/wav',
+};
+
+/**
+ * Serves the built renderer. Only files inside `root` are reachable (no `..` escapes), unknown paths
+ * fall back to index.html, and every response carries the same strict CSP the Electron window uses.
+ */
+export function serveStatic(root: string, urlPath: string, res: ServerResponse, connectSrc: string): void {
+  let rel: string;
+  try {
+    rel = decodeURIComponent(urlPath.split('?')[0]!);
+  } catch {
+    res.writeHead(400).end('bad path');
+    return;
+  }
+  const target = normalize(join(root, rel));
+  if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  const file = existsSync(target) && statSync(target).isFile() ? target : join(root, 'index.html');
+  if (!existsSync(file)) {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('The renderer is not built yet: run `npm run build`.');
+    return;
+  }
+  res.writeHead(200, {
+    'content-type': mimeTypes[extname(file)] ?? 'application/octet-stream',
+    'content-security-policy': contentSecurityPolicy(connectSrc),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+  });
+  createReadStream(file).pipe(res);
+}

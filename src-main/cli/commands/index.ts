@@ -1,0 +1,5 @@
+import type { Command } from '../command';
+import { modelsCommand } from './models';
+
+/** Every CLI command, in the order `tinym2 --help` lists them. Add new commands here. */
+export const commands: readonly Command[] = [modelsCommand];
