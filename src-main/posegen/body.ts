@@ -1,4 +1,4 @@
-import { apply, chain, type Mat3, offset, rotX, rotY, rotZ, type Vec3 } from './rotation';
+import { chain, type Mat3, offset, rotX, rotY, rotZ, type Vec3 } from './rotation';
 import type { Subject } from './subject';
 
 /** Joint angles in radians, relative to the parent segment (a relaxed upright stance is all zeros). */
@@ -102,4 +102,3 @@ export function translate(body: readonly Capsule[], d: Vec3): Capsule[] {
   return body.map((c) => ({ ...c, a: [c.a[0] + d[0], c.a[1] + d[1], c.a[2] + d[2]], b: [c.b[0] + d[0], c.b[1] + d[1], c.b[2] + d[2]] }));
 }
 
-export { apply };

@@ -284,7 +284,8 @@ export interface LossAndGradient {
 
 /**
  * Training-mode loss and its gradient with respect to every parameter, unjitted. `float64` exists for
- * finite-difference checks, where float32 round-off would swamp the differences.
+ * finite-difference checks; note that jax-js 0.1.25's wasm backend still evaluates exp/log to float32
+ * precision, so the loss carries ~1e-7 relative round-off even then.
  */
 export function lossAndGradient(arch: BuiltArchitecture, weights: ModelWeights, batch: Batch, loss: LossOptions = {}, precision: Precision = 'float32'): LossAndGradient {
   const params = toTree(arch, weights.params, 'paramShapes', precision);

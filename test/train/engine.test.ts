@@ -62,7 +62,8 @@ test('gradients match central finite differences for every layer type and the di
   // Directional derivatives per parameter tensor, along its gradient and along a random direction.
   // jax-js evaluates exp/log in float32 precision even for float64 arrays, so single-coordinate
   // differences drown in round-off; a unit step over a whole tensor keeps the signal well above it.
-  const h = Number(process.env.FD_H ?? 1e-2);
+  // Small enough that few ReLU/max-pool kinks are crossed, large enough to stay above the round-off.
+  const h = 3e-3;
   let checked = 0;
   for (const [layer, ps] of Object.entries(weights.params)) {
     for (const [name, values] of Object.entries(ps)) {
@@ -84,10 +85,8 @@ test('gradients match central finite differences for every layer type and the di
         values.set(original);
         const numeric = (lossPlus - lossMinus) / step;
         const expected = dir.reduce((s, d, i) => s + d * g[i]!, 0);
-        if (process.env.FD_H) console.log(layer, name, label, expected.toExponential(3), ((numeric - expected) / Math.abs(expected)).toExponential(2));
-        continue;
         assert.ok(
-          Math.abs(numeric - expected) <= 2e-5 + 1e-2 * Math.abs(expected),
+          Math.abs(numeric - expected) <= 2e-5 + 5e-3 * Math.abs(expected),
           `${layer}.${name} along the ${label}: analytic ${expected} vs numeric ${numeric}`,
         );
         checked++;
@@ -95,7 +94,7 @@ test('gradients match central finite differences for every layer type and the di
       assert.ok(norm > 1e-4, `${layer}.${name} gets a gradient (norm ${norm})`);
     }
   }
-  assert.equal(checked, 2 * 21, 'every parameter tensor checked');
+  assert.equal(checked, 2 * 19, 'every parameter tensor checked');
 });
 
 test('plain cross-entropy ignores the teacher when alpha is 1', () => {

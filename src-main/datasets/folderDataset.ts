@@ -1,0 +1,51 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { modalitiesOf, type Dataset, type DatasetProblem, type DatasetSubject } from './dataset';
+import { DatasetError } from './datasetError';
+
+/**
+ * A user's own data as folders, `<label>/<subject>/<modality>.wav`: the layout people make by hand when
+ * they sort recordings into "healthy" and "sick". The label column is called `label`.
+ */
+export function loadFolders(rootArg: string): Dataset {
+  const root = resolve(rootArg);
+  let labelDirs: string[];
+  try {
+    labelDirs = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  } catch (e) {
+    throw new DatasetError(root, `cannot read the folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  const problems: DatasetProblem[] = [];
+  const subjects: DatasetSubject[] = [];
+  const seen = new Map<string, string>();
+  for (const label of labelDirs) {
+    for (const s of readdirSync(join(root, label), { withFileTypes: true })) {
+      const where = join(root, label, s.name);
+      if (!s.isDirectory()) {
+        if (s.name.toLowerCase().endsWith('.wav')) problems.push({ path: where, message: 'a WAV directly under a label folder; expected <label>/<subject>/<modality>.wav' });
+        continue;
+      }
+      const other = seen.get(s.name);
+      if (other !== undefined) {
+        problems.push({ subject: s.name, path: where, message: `subject also appears under "${other}"; kept there only` });
+        continue;
+      }
+      seen.set(s.name, label);
+      const recordings: Record<string, string> = {};
+      for (const f of readdirSync(where)) {
+        if (f.toLowerCase().endsWith('.wav') && statSync(join(where, f)).isFile()) recordings[f.slice(0, -4)] = join(where, f);
+      }
+      if (Object.keys(recordings).length === 0) {
+        problems.push({ subject: s.name, path: where, message: 'subject folder holds no .wav files' });
+        continue;
+      }
+      subjects.push({ id: s.name, labels: { label }, recordings });
+    }
+  }
+  if (subjects.length === 0) throw new DatasetError(root, 'no recordings found; expected <label>/<subject>/<modality>.wav or a manifest.csv');
+  const modalities = modalitiesOf(subjects);
+  for (const s of subjects) {
+    for (const m of modalities) if (!s.recordings[m]) problems.push({ subject: s.id, modality: m, message: `no ${m}.wav recording` });
+  }
+  return { root, layout: 'folders', subjects, modalities, labelColumns: ['label'], problems };
+}
