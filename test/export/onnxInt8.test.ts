@@ -36,8 +36,8 @@ test('the exported QDQ model matches the int8 reference kernels within 1 LSB on 
     const prepared = prepareOp(graph, softmaxOp);
     for (let k = 0; k < 20; k++) {
       const inputs = randomInt8Inputs(graph, seed * 1000 + k);
-      const reference = runGraph(graph, inputs).activations.get(softmaxOp.input)!;
-      const [logits, probs] = await runOnnx(probed, session, inputs);
+      const reference: Int8Array = runGraph(graph, inputs).activations.get(softmaxOp.input)!;
+      const [logits, probs]: Int8Array[] = await runOnnx(probed, session, inputs);
       assert.equal(logits!.length, reference.length);
       for (let i = 0; i < reference.length; i++) {
         const d = Math.abs(reference[i]! - logits![i]!);
