@@ -105,6 +105,16 @@ export function exportInt8GraphToOnnx(graph: Int8Graph, options: OnnxExportOptio
   const q = (floatValue: string, id: TensorId): void => {
     valueOf.set(id, w.node('QuantizeLinear', [floatValue, ...qparams(id)], [], `t${id}_${tensor(id).name.replace(/[^A-Za-z0-9_]/g, '_')}`));
   };
+  /** Pools keep their input's quantization (the quantizer guarantees it); then exact integer math applies. */
+  const sameQuant = (a: TensorId, b: TensorId): boolean => {
+    const qa = tensor(a).quant;
+    const qb = tensor(b).quant;
+    return qa.zeroPoint === qb.zeroPoint && Math.fround(qa.scales[0]!) === Math.fround(qb.scales[0]!);
+  };
+  const roundHalfAway = (v: string): string =>
+    w.node('Mul', [w.node('Sign', [v]), w.node('Floor', [w.node('Add', [w.node('Abs', [v]), w.floatConst(w.fresh('half'), [0.5], [])])])]);
+  const toInt8 = (v: string): string =>
+    w.node('Cast', [w.node('Clip', [v, w.floatConst(w.fresh('lo'), [-128], []), w.floatConst(w.fresh('hi'), [127], [])])], [attrInt('to', DT.INT8)]);
   /** A fused int8 clamp becomes a float Clip on the dequantized range (skipped when it is the full int8 range). */
   const clip = (floatValue: string, outId: TensorId, clamp: readonly [number, number]): string => {
     if (clamp[0] <= -128 && clamp[1] >= 127) return floatValue;
@@ -178,13 +188,28 @@ export function exportInt8GraphToOnnx(graph: Int8Graph, options: OnnxExportOptio
         const attrs = [attrInts('kernel_shape', [...op.size]), attrInts('strides', [...op.stride]), attrInts('pads', [...op.padding])];
         // TFLite's average pool divides by the number of in-bounds pixels only.
         if (op.kind === 'avgPool') attrs.push(attrInt('count_include_pad', 0));
+        if (op.kind === 'avgPool' && sameQuant(op.input, op.output)) {
+          // Exact integer average with TFLite's rounding: averages of integers often end in .5, where
+          // QuantizeLinear's half-to-even and the reference's half-away-from-zero disagree.
+          const avg = w.node('AveragePool', [w.node('Cast', [valueOf.get(op.input)!], [attrInt('to', DT.FLOAT)])], attrs);
+          valueOf.set(op.output, toInt8(roundHalfAway(avg)));
+          break;
+        }
         q(w.node(op.kind === 'maxPool' ? 'MaxPool' : 'AveragePool', [dq(op.input)], attrs), op.output);
         break;
       }
       case 'globalAvgPool': {
-        const pooled = w.node('GlobalAveragePool', [dq(op.input)]);
         const out = tensor(op.output);
-        q(out.shape.length === 3 ? pooled : w.node('Reshape', [pooled, w.int64Const(w.fresh('shape'), onnxDims(out))]), op.output);
+        const reshapeOut = (v: string) => (out.shape.length === 3 ? v : w.node('Reshape', [v, w.int64Const(w.fresh('shape'), onnxDims(out))]));
+        if (sameQuant(op.input, op.output)) {
+          // TFLite MEAN: Σ(x − zp) / n rounded half away from zero, + zp; done on exact integers in float.
+          const zp = tensor(op.input).quant.zeroPoint;
+          const centred = w.node('Sub', [w.node('Cast', [valueOf.get(op.input)!], [attrInt('to', DT.FLOAT)]), w.floatConst(w.fresh('zp'), [zp], [])]);
+          const mean = roundHalfAway(w.node('GlobalAveragePool', [centred]));
+          valueOf.set(op.output, toInt8(reshapeOut(w.node('Add', [mean, w.floatConst(w.fresh('zp'), [zp], [])]))));
+          break;
+        }
+        q(reshapeOut(w.node('GlobalAveragePool', [dq(op.input)])), op.output);
         break;
       }
       case 'concat':

@@ -95,12 +95,13 @@ test('roundingDivideByPOT rounds halves away from zero', () => {
 test('multiplyByQuantizedMultiplier applies left and right shifts like TFLite', () => {
   const half = quantizeMultiplier(0.5);
   assert.equal(multiplyByQuantizedMultiplier(7, half.multiplier, half.shift), 4); // 3.5 → 4
-  assert.equal(multiplyByQuantizedMultiplier(-7, half.multiplier, half.shift), -3); // -3.5: SRDHM rounds up
+  assert.equal(multiplyByQuantizedMultiplier(-7, half.multiplier, half.shift), -3); // -3.5: single rounding takes halves up
   const tenth = quantizeMultiplier(0.1);
   assert.equal(multiplyByQuantizedMultiplier(1000, tenth.multiplier, tenth.shift), 100);
   assert.equal(multiplyByQuantizedMultiplier(-1000, tenth.multiplier, tenth.shift), -100);
-  assert.equal(multiplyByQuantizedMultiplier(15, tenth.multiplier, tenth.shift), 2); // 1.5 → 2
-  assert.equal(multiplyByQuantizedMultiplier(-15, tenth.multiplier, tenth.shift), -2); // -1.5 → -2 (RDBP away from 0)
+  // 0.1's Q31 multiplier is a hair below 0.1, so ±15 · M is just inside ±1.5 and rounds towards zero.
+  assert.equal(multiplyByQuantizedMultiplier(15, tenth.multiplier, tenth.shift), 1);
+  assert.equal(multiplyByQuantizedMultiplier(-15, tenth.multiplier, tenth.shift), -1);
   const three = quantizeMultiplier(3);
   assert.equal(multiplyByQuantizedMultiplier(1000, three.multiplier, three.shift), 3000);
   assert.equal(multiplyByQuantizedMultiplier(-1000, three.multiplier, three.shift), -3000);
@@ -118,6 +119,31 @@ test('multiplyByQuantizedMultiplier tracks round(x * real) within 1 on random in
     const got = multiplyByQuantizedMultiplier(x, multiplier, shift);
     assert.ok(Math.abs(got - x * real) <= 1, `${x} * ${real} → ${got}`);
   }
+});
+
+// The C runtime's single-rounding requantization, transcribed literally with int64 BigInts.
+function singleRoundingModel(x: number, multiplier: number, shift: number): number {
+  const total = BigInt(31 - shift);
+  return Number((BigInt(x) * BigInt(multiplier) + (1n << (total - 1n))) >> total);
+}
+
+test('multiplyByQuantizedMultiplier equals the int64 C model, on every shift and at exact ties', () => {
+  const next = lcg(17);
+  let compared = 0;
+  for (let shift = -31; shift <= 30; shift++) {
+    for (let i = 0; i < 3000; i++) {
+      const multiplier = (1 << 30) + (next() >>> 2);
+      // Keep |x · M / 2^(31 − shift)| inside int32, as every generated requantization does.
+      const limit = Math.min(2 ** 31 - 1, Math.floor(2 ** (31 - Math.max(shift, 0)) / 2));
+      const x = Math.floor((next() / 2 ** 32) * 2 * limit) - limit;
+      assert.equal(multiplyByQuantizedMultiplier(x, multiplier, shift), singleRoundingModel(x, multiplier, shift), `x=${x} M=${multiplier} shift=${shift}`);
+      compared++;
+    }
+  }
+  // Exact ties (M = 2^30 is 0.5): -7 · 0.5 = -3.5 → -3 and 7 · 0.5 = 3.5 → 4, halves up in both cases.
+  assert.equal(multiplyByQuantizedMultiplier(-7, 1 << 30, 0), singleRoundingModel(-7, 1 << 30, 0));
+  assert.equal(multiplyByQuantizedMultiplier(7, 1 << 30, 0), 4);
+  assert.ok(compared > 180000);
 });
 
 test('saturatingRoundingMultiplyByPOT saturates left shifts', () => {
