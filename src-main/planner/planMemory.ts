@@ -27,7 +27,7 @@ export interface MemoryPlan extends ArenaPlan {
   readonly quantParamBytes: number;
   /** = arenaBytes: the activation arena as placed. */
   readonly peakActivationBytes: number;
-  /** Max over steps of the bytes live at that step: no placement of these buffers can use less. */
+  /** Max over steps of the bytes live at that step (aliased tensors counted once): no placement can use less. */
   readonly lowerBoundBytes: number;
   /** Every activation in its own bytes, no reuse: what planning saves against. */
   readonly naiveActivationBytes: number;

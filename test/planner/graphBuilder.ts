@@ -171,7 +171,12 @@ export function randomBranchGraph(seed: number, branches: number, sequential = f
   if (sequential) {
     plans.forEach((p, b) => p.steps.forEach((step) => (current[b] = step(current[b]!))));
   } else {
-    for (let s = 0; s < maxSteps; s++) plans.forEach((p, b) => p.steps[s] && (current[b] = p.steps[s](current[b]!)));
+    for (let s = 0; s < maxSteps; s++) {
+      plans.forEach((p, b) => {
+        const step = p.steps[s];
+        if (step) current[b] = step(current[b]!);
+      });
+    }
   }
   const fused = g.concat(current);
   const probs = g.softmax(g.dense(g.dense(fused, 8 + g.rnd.int(8)), 3, 'none'));
