@@ -102,6 +102,16 @@ function trimRange(power: Float32Array, count: number, bands: number, trimDb: nu
  * content is centred between rows of silence (log of `logFloor`).
  */
 export function logMelSpectrogram(samples: Float32Array, params: AudioFeatureParams, sampleRate: number = params.sampleRate): LogMelFeatures {
+  return logMelCrops(samples, params, sampleRate, [0.5])[0]!;
+}
+
+/**
+ * Several `params.frames`-long crops of one recording's trimmed content, computed from one spectrogram.
+ * `positions` run from 0 (crop at the start of the sound) to 1 (at its end); 0.5 is the centre crop that
+ * inference and the devices use. Training takes several positions so a long recording (counting to 20)
+ * teaches the model more than its middle seconds.
+ */
+export function logMelCrops(samples: Float32Array, params: AudioFeatureParams, sampleRate: number, positions: readonly number[]): LogMelFeatures[] {
   const input = sampleRate === params.sampleRate ? samples : resample(samples, sampleRate, params.sampleRate);
   const bands = params.melBands;
   const { power, count } = melPowerFrames(input, params);
@@ -109,17 +119,19 @@ export function logMelSpectrogram(samples: Float32Array, params: AudioFeaturePar
   const content = end - first;
   const frames = params.frames;
   const floor = params.logFloor ?? DEFAULT_LOG_FLOOR;
-  const data = new Float32Array(frames * bands).fill(Math.log(floor));
   const take = Math.min(content, frames);
-  const srcStart = first + Math.floor((content - take) / 2);
   const dstStart = Math.floor((frames - take) / 2);
-  for (let f = 0; f < take; f++) {
-    const src = (srcStart + f) * bands;
-    const dst = (dstStart + f) * bands;
-    for (let b = 0; b < bands; b++) {
-      const v = power[src + b]!;
-      data[dst + b] = Math.log(v > floor ? v : floor);
+  return positions.map((position) => {
+    const data = new Float32Array(frames * bands).fill(Math.log(floor));
+    const srcStart = first + Math.floor((content - take) * Math.min(1, Math.max(0, position)));
+    for (let f = 0; f < take; f++) {
+      const src = (srcStart + f) * bands;
+      const dst = (dstStart + f) * bands;
+      for (let b = 0; b < bands; b++) {
+        const v = power[src + b]!;
+        data[dst + b] = Math.log(v > floor ? v : floor);
+      }
     }
-  }
-  return { data, frames, melBands: bands, contentFrames: content };
+    return { data, frames, melBands: bands, contentFrames: content };
+  });
 }

@@ -77,6 +77,15 @@ export const paretoPointSchema = z.object({
   chosen: z.boolean().default(false),
 });
 
+const int8QuantSchema = z.object({ scale: z.number().positive(), zeroPoint: z.number().int().min(-128).max(127) });
+
+/** How the app turns features into the int8 model's inputs and its int8 logits back into numbers. */
+export const int8IoSchema = z.object({
+  inputs: z.array(int8QuantSchema.extend({ modality: z.string().min(1) })).min(1),
+  logits: int8QuantSchema,
+});
+export type Int8Io = z.infer<typeof int8IoSchema>;
+
 export const modelPackageMetaSchema = z.object({
   formatVersion: z.literal(1),
   id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, dot, dash and underscore'),
@@ -94,7 +103,10 @@ export const modelPackageMetaSchema = z.object({
     floatOnnx: z.string().optional(),
     firmwareBlob: z.string().optional(),
     int8Graph: z.string().optional(),
+    /** The float model's architecture description (model/architecture.ts), for retraining from this model. */
+    architecture: z.string().optional(),
   }),
+  int8: int8IoSchema.optional(),
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   accuracy: z.array(accuracyFigureSchema).default([]),
   memory: z.object({

@@ -1,0 +1,105 @@
+/**
+ * Memory-aware knowledge distillation (TinyM²Net-V3): students are points of the teacher's own family
+ * (width, depth, kernel, dense units); only those whose int8 weights and peak activations fit the chosen
+ * memory level are trained, each by distillation from the teacher; the search reports every candidate
+ * (accuracy vs bytes) and its Pareto front, and picks the most accurate one that fits.
+ */
+import { buildArchitecture, type BuiltArchitecture } from '../model/architecture';
+import type { ModelWeights } from '../model/weights';
+import { tinyM2Net, type FamilyOptions, type ModalityInput } from '../model/tinyM2Net';
+import { trainableModel } from '../train/engine';
+import { fit, predictLogits, type EpochReport, type FitOptions } from '../train/fit';
+import { argmaxRows, balancedAccuracy, confusionMatrix, crossEntropy } from '../train/metrics';
+import type { SampleSet } from '../train/sampleSet';
+import { candidateCost, type CandidateCost, type StudentBudget } from './studentBudget';
+
+export type StudentShape = Pick<FamilyOptions, 'widthMultiplier' | 'depth' | 'kernelSize' | 'denseUnits'>;
+
+export interface SearchPoint {
+  readonly label: string;
+  readonly shape: StudentShape;
+  readonly params: number;
+  readonly macs: number;
+  readonly cost: Omit<CandidateCost, 'plan'>;
+  /** Validation balanced accuracy of the distilled float student; undefined when it was not trained (does not fit). */
+  readonly valBalancedAccuracy?: number;
+  readonly valLoss?: number;
+  readonly onFront: boolean;
+  readonly chosen: boolean;
+}
+
+export interface SearchResult {
+  readonly points: readonly SearchPoint[];
+  readonly chosen: { readonly point: SearchPoint; readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
+}
+
+export interface SearchOptions {
+  readonly modalities: readonly ModalityInput[];
+  readonly classes: number;
+  readonly shapes: readonly StudentShape[];
+  readonly budget: StudentBudget;
+  readonly teacher: { readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
+  readonly alpha: number;
+  readonly temperature: number;
+  readonly fit: Omit<FitOptions, 'distillation' | 'onEpoch'>;
+  readonly onCandidate?: (index: number, total: number, label: string, status: 'skipped' | 'training' | 'done', detail?: string) => void;
+  readonly onEpoch?: (label: string, report: EpochReport) => void;
+}
+
+export function shapeLabel(s: StudentShape): string {
+  return `w${s.widthMultiplier}-d${s.depth}-k${s.kernelSize}-fc${s.denseUnits}`;
+}
+
+/** Non-dominated points: no other point is at most as large and strictly more accurate (or as accurate and smaller). */
+export function paretoFront<T extends { bytes: number; accuracy: number }>(points: readonly T[]): T[] {
+  return points.filter((p) => !points.some((q) => q !== p && q.bytes <= p.bytes && q.accuracy >= p.accuracy && (q.bytes < p.bytes || q.accuracy > p.accuracy)));
+}
+
+export async function searchStudents(train: SampleSet, val: SampleSet, o: SearchOptions): Promise<SearchResult> {
+  const teacher = trainableModel(o.teacher.arch, o.teacher.weights, { learningRate: 0 });
+  const trained: { point: Omit<SearchPoint, 'onFront' | 'chosen'>; arch: BuiltArchitecture; weights: ModelWeights }[] = [];
+  const skipped: Omit<SearchPoint, 'onFront' | 'chosen'>[] = [];
+  try {
+    for (let i = 0; i < o.shapes.length; i++) {
+      const shape = o.shapes[i]!;
+      const label = shapeLabel(shape);
+      const arch = buildArchitecture(tinyM2Net({ name: `student-${label}`, modalities: o.modalities, classes: o.classes, ...shape }));
+      const { plan: _plan, ...cost } = candidateCost(arch, o.budget);
+      const base = { label, shape, params: arch.params, macs: arch.macs, cost };
+      if (!cost.fits) {
+        o.onCandidate?.(i, o.shapes.length, label, 'skipped', cost.why);
+        skipped.push(base);
+        continue;
+      }
+      o.onCandidate?.(i, o.shapes.length, label, 'training');
+      const result = await fit(arch, train, val, {
+        ...o.fit,
+        distillation: { teacherLogits: (x) => teacher.logits(x), alpha: o.alpha, temperature: o.temperature },
+        onEpoch: (r) => o.onEpoch?.(label, r),
+      });
+      const student = trainableModel(arch, result.weights, { learningRate: 0 });
+      const logits = predictLogits(student, val);
+      student.dispose();
+      const valBalancedAccuracy = balancedAccuracy(confusionMatrix(val.labels, argmaxRows(logits, o.classes), o.classes));
+      const valLoss = crossEntropy(logits, val.labels, o.classes);
+      trained.push({ point: { ...base, valBalancedAccuracy, valLoss }, arch, weights: result.weights });
+      o.onCandidate?.(i, o.shapes.length, label, 'done', `val balanced accuracy ${(valBalancedAccuracy * 100).toFixed(1)} %`);
+    }
+  } finally {
+    teacher.dispose();
+  }
+  if (!trained.length) {
+    const reasons = skipped.map((s) => `${s.label}: ${s.cost.why}`).join('; ');
+    throw new Error(`no student fits ${o.budget.level.target.id}:${o.budget.level.level.id}: ${reasons}`);
+  }
+  // Most accurate on validation; ties (frequent on small validation sets) go to the lower loss, then fewer bytes.
+  const best = [...trained].sort(
+    (a, b) => b.point.valBalancedAccuracy! - a.point.valBalancedAccuracy! || a.point.valLoss! - b.point.valLoss! || a.point.cost.weightBytes - b.point.cost.weightBytes,
+  )[0]!;
+  const front = new Set(paretoFront(trained.map((t) => ({ label: t.point.label, bytes: t.point.cost.weightBytes, accuracy: t.point.valBalancedAccuracy! }))).map((p) => p.label));
+  const points: SearchPoint[] = [
+    ...trained.map((t) => ({ ...t.point, onFront: front.has(t.point.label), chosen: t === best })),
+    ...skipped.map((s) => ({ ...s, onFront: false, chosen: false })),
+  ];
+  return { points, chosen: { point: points.find((p) => p.chosen)!, arch: best.arch, weights: best.weights } };
+}

@@ -1,0 +1,139 @@
+/**
+ * The whole method on one data split: train the teacher, search distilled students that fit the memory
+ * budget, calibrate and quantize the chosen one to int8, and measure every variant on the same held-out
+ * samples. Pure of I/O: the caller brings samples and takes numbers and models back (to a package, a
+ * benchmark row, or the retrain wizard's comparison).
+ */
+import { buildArchitecture, type BuiltArchitecture } from '../model/architecture';
+import type { ModelWeights } from '../model/weights';
+import { tinyM2Net, type ModalityInput } from '../model/tinyM2Net';
+import type { Int8Graph } from '../graph/int8Graph';
+import { planMemory, type MemoryPlan } from '../planner/planMemory';
+import type { SampleAugmenter } from '../train/augment';
+import { trainableModel } from '../train/engine';
+import { fit, predictLogits, type EpochReport, type FitOptions } from '../train/fit';
+import { argmaxRows, balancedAccuracy, confusionMatrix } from '../train/metrics';
+import type { SampleSet } from '../train/sampleSet';
+import { calibrate } from './calibrate';
+import { searchStudents, type SearchResult, type StudentShape } from './distillSearch';
+import { evaluateInt8 } from './evaluateInt8';
+import { foldBatchNorm } from './foldBatchNorm';
+import { quantizeModel } from './quantize';
+import type { StudentBudget } from './studentBudget';
+
+export interface Recipe {
+  readonly seed: number;
+  readonly teacher: StudentShape;
+  readonly students: readonly StudentShape[];
+  readonly fit: Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'weightDecay'>;
+  readonly alpha: number;
+  readonly temperature: number;
+  /** Share of input values allowed to clip when calibrating the input quantization. */
+  readonly inputClip: number;
+}
+
+export interface PipelineData {
+  readonly train: SampleSet;
+  readonly val: SampleSet;
+  /** Held-out samples every variant is measured on; never used for training or model choice. */
+  readonly test: SampleSet;
+  readonly modalities: readonly ModalityInput[];
+  readonly classes: number;
+  readonly augment?: SampleAugmenter;
+}
+
+export type PipelineStage = 'teacher' | 'search' | 'quantize' | 'evaluate';
+
+export interface PipelineProgress {
+  readonly stage: PipelineStage;
+  readonly fraction: number;
+  readonly detail: string;
+  readonly epoch?: EpochReport & { readonly model: string };
+}
+
+export interface VariantScore {
+  readonly balancedAccuracy: number;
+  readonly confusion: number[][];
+}
+
+export interface PipelineResult {
+  readonly teacher: { readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
+  readonly search: SearchResult;
+  readonly student: { readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
+  readonly graph: Int8Graph;
+  readonly plan: MemoryPlan;
+  readonly test: { readonly teacher: VariantScore; readonly studentFloat: VariantScore; readonly studentInt8: VariantScore };
+  readonly seconds: number;
+}
+
+export function scoreFloat(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): VariantScore {
+  const model = trainableModel(arch, weights, { learningRate: 0 });
+  try {
+    const classes = arch.spec.classes;
+    const confusion = confusionMatrix(set.labels, argmaxRows(predictLogits(model, set), classes), classes);
+    return { balancedAccuracy: balancedAccuracy(confusion), confusion };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Calibrates on `calibration` (training samples, never test) and quantizes. */
+export function quantizeTrained(arch: BuiltArchitecture, weights: ModelWeights, calibration: SampleSet, inputClip: number): Int8Graph {
+  const model = trainableModel(arch, weights, { learningRate: 0 });
+  try {
+    const branches = arch.branches.map((b, i) => ({ modality: b.modality, sampleSize: calibration.sampleSizes[i]! }));
+    const ranges = calibrate((x) => model.trace(x), { count: calibration.count, modalities: calibration.modalities }, branches, { inputClip });
+    return quantizeModel(arch, foldBatchNorm(arch, weights), ranges);
+  } finally {
+    model.dispose();
+  }
+}
+
+export async function runPipeline(data: PipelineData, recipe: Recipe, budget: StudentBudget, onProgress?: (p: PipelineProgress) => void): Promise<PipelineResult> {
+  const t0 = performance.now();
+  const fitBase: Omit<FitOptions, 'onEpoch'> = { ...recipe.fit, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
+  const teacherArch = buildArchitecture(tinyM2Net({ name: 'teacher', modalities: data.modalities, classes: data.classes, ...recipe.teacher }));
+  const epochs = recipe.fit.epochs;
+  const teacherFit = await fit(teacherArch, data.train, data.val, {
+    ...fitBase,
+    onEpoch: (e) => onProgress?.({ stage: 'teacher', fraction: (0.3 * (e.epoch + 1)) / epochs, detail: `teacher epoch ${e.epoch + 1}`, epoch: { ...e, model: 'teacher' } }),
+  });
+  const teacher = { arch: teacherArch, weights: teacherFit.weights };
+
+  const search = await searchStudents(data.train, data.val, {
+    modalities: data.modalities,
+    classes: data.classes,
+    shapes: recipe.students,
+    budget,
+    teacher,
+    alpha: recipe.alpha,
+    temperature: recipe.temperature,
+    fit: fitBase,
+    onCandidate: (i, total, label, status, detail) =>
+      onProgress?.({ stage: 'search', fraction: 0.3 + (0.6 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
+    onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: 0.3, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),
+  });
+  const student = { arch: search.chosen.arch, weights: search.chosen.weights };
+
+  onProgress?.({ stage: 'quantize', fraction: 0.92, detail: 'calibrating and quantizing to int8' });
+  const graph = quantizeTrained(student.arch, student.weights, data.train, recipe.inputClip);
+  const plan = planMemory(graph);
+
+  onProgress?.({ stage: 'evaluate', fraction: 0.96, detail: 'measuring every variant on the held-out samples' });
+  const int8 = evaluateInt8(graph, data.test, data.classes);
+  const result: PipelineResult = {
+    teacher,
+    search,
+    student,
+    graph,
+    plan,
+    test: {
+      teacher: scoreFloat(teacher.arch, teacher.weights, data.test),
+      studentFloat: scoreFloat(student.arch, student.weights, data.test),
+      studentInt8: { balancedAccuracy: int8.balancedAccuracy, confusion: int8.confusion },
+    },
+    seconds: (performance.now() - t0) / 1000,
+  };
+  onProgress?.({ stage: 'evaluate', fraction: 1, detail: 'done' });
+  return result;
+}

@@ -1,0 +1,142 @@
+/**
+ * The training loop: seeded shuffling, class-weighted loss, augmentation, optional distillation from a
+ * teacher, and early stopping on validation loss (restoring the best epoch's weights). It reports every
+ * epoch so the UI and CLI can draw live curves.
+ */
+import type { BuiltArchitecture } from '../model/architecture';
+import type { ModelWeights } from '../model/weights';
+import { augmentSample, type SampleAugmenter } from './augment';
+import { initEngine, trainableModel, type Inputs, type TrainableModel } from './engine';
+import { initWeights } from './initWeights';
+import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy } from './metrics';
+import { seededRandom, shuffled } from './random';
+import type { SampleSet } from './sampleSet';
+
+export interface EpochReport {
+  readonly epoch: number;
+  readonly trainLoss: number;
+  readonly valLoss: number;
+  readonly valBalancedAccuracy: number;
+  readonly seconds: number;
+}
+
+export interface Distillation {
+  /** Evaluation-mode teacher logits for a batch. */
+  readonly teacherLogits: (inputs: Inputs) => Float32Array;
+  /** Weight of the hard-label loss (the paper's α); 1 − α goes to the softened teacher. */
+  readonly alpha: number;
+  readonly temperature: number;
+}
+
+export interface FitOptions {
+  readonly seed: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly weightDecay?: number;
+  /** Epochs without a better validation loss before stopping. */
+  readonly patience: number;
+  /** 'balanced' weights classes by inverse frequency (59 male vs 17 female must not teach "always male"). */
+  readonly classWeights?: 'balanced' | readonly number[];
+  readonly augment?: SampleAugmenter;
+  readonly distillation?: Distillation;
+  readonly initialWeights?: ModelWeights;
+  readonly onEpoch?: (report: EpochReport) => void;
+  /** Checked between batches; when it returns true, training stops and keeps the best weights so far. */
+  readonly shouldStop?: () => boolean;
+}
+
+export interface FitResult {
+  readonly weights: ModelWeights;
+  readonly history: readonly EpochReport[];
+  readonly bestEpoch: number;
+  readonly stoppedEarly: boolean;
+}
+
+export function inputsOf(set: SampleSet): Inputs {
+  return { count: set.count, modalities: set.modalities };
+}
+
+/** Evaluation-mode logits in batches (bounded memory on large sets). */
+export function predictLogits(model: Pick<TrainableModel, 'logits'>, set: SampleSet, batchSize = 64): Float32Array {
+  const chunks: Float32Array[] = [];
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(set.count, start + batchSize);
+    chunks.push(
+      model.logits({ count: end - start, modalities: set.modalities.map((m, i) => m.subarray(start * set.sampleSizes[i]!, end * set.sampleSizes[i]!)) }),
+    );
+  }
+  const out = new Float32Array(chunks.reduce((s, c) => s + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+export async function fit(arch: BuiltArchitecture, train: SampleSet, val: SampleSet, o: FitOptions): Promise<FitResult> {
+  await initEngine();
+  const classes = arch.spec.classes;
+  const classWeights = o.classWeights === 'balanced' ? balancedClassWeights(train.labels, classes) : o.classWeights ? [...o.classWeights] : undefined;
+  const model = trainableModel(
+    arch,
+    o.initialWeights ?? initWeights(arch, o.seed),
+    { learningRate: o.learningRate, weightDecay: o.weightDecay ?? 0 },
+    { ...(classWeights ? { classWeights } : {}), alpha: o.distillation?.alpha ?? 1, temperature: o.distillation?.temperature ?? 1 },
+  );
+  const shapes = arch.branches.map((b) => b.input);
+  const random = seededRandom(o.seed ^ 0x5eed);
+  const history: EpochReport[] = [];
+  let best = { loss: Infinity, epoch: -1, weights: model.weights() };
+  let stoppedEarly = false;
+  try {
+    for (let epoch = 0; epoch < o.epochs; epoch++) {
+      const t0 = performance.now();
+      const order = shuffled(train.count, random);
+      let lossSum = 0;
+      let batches = 0;
+      // Every batch has the full size (the tail wraps around): one compiled shape, no retracing.
+      const size = Math.min(o.batchSize, train.count);
+      for (let start = 0; start < train.count; start += size) {
+        if (o.shouldStop?.()) {
+          stoppedEarly = true;
+          break;
+        }
+        const idx = Array.from({ length: size }, (_, k) => order[(start + k) % train.count]!);
+        const batch = train.modalities.map((values, m) => {
+          const s = train.sampleSizes[m]!;
+          const out = new Float32Array(size * s);
+          idx.forEach((i, k) => out.set(values.subarray(i * s, (i + 1) * s), k * s));
+          return out;
+        });
+        if (o.augment) for (let k = 0; k < size; k++) augmentSample(o.augment, batch, shapes, k, random);
+        const inputs = { count: size, modalities: batch };
+        const labels = Int32Array.from(idx, (i) => train.labels[i]!);
+        const teacherLogits = o.distillation?.teacherLogits(inputs);
+        lossSum += model.step({ ...inputs, labels, ...(teacherLogits ? { teacherLogits } : {}) });
+        batches++;
+      }
+      if (stoppedEarly) break;
+      const valLogits = predictLogits(model, val);
+      const valLoss = crossEntropy(valLogits, val.labels, classes, classWeights);
+      const report: EpochReport = {
+        epoch,
+        trainLoss: lossSum / Math.max(batches, 1),
+        valLoss,
+        valBalancedAccuracy: balancedAccuracy(confusionMatrix(val.labels, argmaxRows(valLogits, classes), classes)),
+        seconds: (performance.now() - t0) / 1000,
+      };
+      history.push(report);
+      o.onEpoch?.(report);
+      if (Number.isFinite(valLoss) && valLoss < best.loss) best = { loss: valLoss, epoch, weights: model.weights() };
+      else if (epoch - best.epoch >= o.patience) {
+        stoppedEarly = true;
+        break;
+      }
+    }
+  } finally {
+    model.dispose();
+  }
+  return { weights: best.weights, history, bestEpoch: best.epoch, stoppedEarly };
+}
