@@ -10,7 +10,7 @@ import { importWavBytes } from '../audio/wavImport';
 import { logMelCrops } from '../dsp/melSpectrogram';
 import type { AudioFeatureParams } from '../models/packageMeta';
 import type { FeatureCache } from '../train/featureCache';
-import type { SampleSet } from '../train/sampleSet';
+import { subset, type SampleSet } from '../train/sampleSet';
 import type { Dataset, DatasetSubject } from './dataset';
 import { DatasetError } from './datasetError';
 
@@ -49,6 +49,8 @@ export interface AudioSamples {
   readonly skipped: readonly SkippedRecording[];
   /** Participants left out because their label is missing or not one of the classes. */
   readonly unlabelled: readonly string[];
+  /** Participants left out because none of their recordings could be used. */
+  readonly unusable: readonly string[];
 }
 
 /** The value log-mel features take in silence: what a missing modality is filled with. */
@@ -130,17 +132,16 @@ export async function audioSamples(dataset: Dataset, o: AudioSampleOptions): Pro
     }
     for (let c = 0; c < k; c++) present.push(row);
   }
-  return {
-    set: {
-      count,
-      modalities,
-      sampleSizes: sizes,
-      labels: Int32Array.from({ length: count }, (_, i) => labels.indexOf(labelOf(subjects[Math.floor(i / k)]!)!)),
-      groups: Array.from({ length: count }, (_, i) => subjects[Math.floor(i / k)]!.id),
-      present,
-    },
-    labels,
-    skipped,
-    unlabelled,
+  const all: SampleSet = {
+    count,
+    modalities,
+    sampleSizes: sizes,
+    labels: Int32Array.from({ length: count }, (_, i) => labels.indexOf(labelOf(subjects[Math.floor(i / k)]!)!)),
+    groups: Array.from({ length: count }, (_, i) => subjects[Math.floor(i / k)]!.id),
+    present,
   };
+  // A participant with no usable recording at all carries no evidence, only a label: leave them out.
+  const keep = present.flatMap((row, i) => (row.some(Boolean) ? [i] : []));
+  const unusable = [...new Set(present.flatMap((row, i) => (row.some(Boolean) ? [] : [all.groups[i]!])))];
+  return { set: keep.length === count ? all : subset(all, keep), labels, skipped, unlabelled, unusable };
 }

@@ -9,67 +9,14 @@
  * [1, C, H, W] inside the ONNX graph and every vector as [1, N]; the inputs are transposed once, and a
  * reshape from a feature map to a vector goes through NHWC again so the flatten order matches the graph's.
  */
-import onnxProto from 'onnx-proto';
+import { attrInt, attrInts, DT, encodeModel, OnnxGraphWriter } from './onnxGraphWriter';
 import type { Int8Graph, Int8Op, Int8Tensor, TensorId } from '../graph/int8Graph';
-
-// onnx-proto is CommonJS; Node's ESM loader cannot see its named export.
-const { onnx } = onnxProto;
-type NodeInit = ConstructorParameters<typeof onnx.NodeProto>[0] & object;
-type TensorInit = ConstructorParameters<typeof onnx.TensorProto>[0] & object;
-type AttributeInit = ConstructorParameters<typeof onnx.AttributeProto>[0] & object;
-
-const DT = onnx.TensorProto.DataType;
-const AT = onnx.AttributeProto.AttributeType;
 
 export interface OnnxExportOptions {
   /** Names of the ONNX inputs, one per graph input; defaults to the graph's modalities. */
   readonly inputNames?: readonly string[];
   readonly outputName?: string;
   readonly producerVersion?: string;
-}
-
-function attrInt(name: string, i: number): AttributeInit {
-  return { name, type: AT.INT, i };
-}
-function attrInts(name: string, ints: readonly number[]): AttributeInit {
-  return { name, type: AT.INTS, ints: [...ints] };
-}
-
-class OnnxGraphWriter {
-  readonly nodes: NodeInit[] = [];
-  readonly initializers: TensorInit[] = [];
-  private counter = 0;
-
-  fresh(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
-  }
-
-  node(opType: string, inputs: string[], attribute: AttributeInit[] = [], outputName?: string): string {
-    const out = outputName ?? this.fresh(opType.toLowerCase());
-    this.nodes.push({ opType, input: inputs, output: [out], attribute, name: this.fresh(`n_${opType}`) });
-    return out;
-  }
-
-  floatConst(name: string, values: readonly number[], dims: number[]): string {
-    this.initializers.push({ name, dataType: DT.FLOAT, dims, floatData: [...values] });
-    return name;
-  }
-
-  int8Const(name: string, values: Int8Array | readonly number[], dims: number[]): string {
-    // int8 initializers travel as raw little-endian bytes (one byte each).
-    this.initializers.push({ name, dataType: DT.INT8, dims, rawData: Uint8Array.from(values, (v) => v & 0xff) });
-    return name;
-  }
-
-  int32Const(name: string, values: Int32Array | readonly number[], dims: number[]): string {
-    this.initializers.push({ name, dataType: DT.INT32, dims, int32Data: [...values] });
-    return name;
-  }
-
-  int64Const(name: string, values: readonly number[]): string {
-    this.initializers.push({ name, dataType: DT.INT64, dims: [values.length], int64Data: [...values] });
-    return name;
-  }
 }
 
 /** ONNX dims of a graph activation in the exported layout. */
@@ -249,12 +196,5 @@ export function exportInt8GraphToOnnx(graph: Int8Graph, options: OnnxExportOptio
     return { name, type: { tensorType: { elemType: DT.INT8, shape: { dim: (t.shape.length === 3 ? [1, ...t.shape] : onnxDims(t)).map((d) => ({ dimValue: d })) } } } };
   });
 
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    producerName: 'tinym2-studio',
-    producerVersion: options.producerVersion ?? '0',
-    graph: { name: graph.name, node: w.nodes, initializer: w.initializers, input: onnxInputs, output: outputs },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return encodeModel(w, { name: graph.name, inputs: onnxInputs, outputs, producerVersion: options.producerVersion });
 }
