@@ -186,7 +186,8 @@ export class Take extends EventEmitter<{ level: [LevelEvent] }> {
 
   private terminate(): void {
     clearTimeout(this.startTimer);
-    if (this.child.exitCode !== null || this.child.signalCode !== null) {
+    // A recorder that failed to spawn has no pid and may never emit 'close'.
+    if (this.child.pid === undefined || this.child.exitCode !== null || this.child.signalCode !== null) {
       this.complete();
       return;
     }

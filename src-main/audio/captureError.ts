@@ -6,8 +6,7 @@ export type CaptureFailure =
   | 'noRecorder' // neither SoX nor arecord is installed
   | 'noDevice' // the recorder started but found no microphone (or was refused access to it)
   | 'noSignal' // the recorder ran but delivered no audio at all in time
-  | 'recorderDied' // the recorder exited on its own before the take was complete
-  | 'busy'; // a take is already running
+  | 'recorderDied'; // the recorder exited on its own (or could not be started) before the take was complete
 
 export class CaptureError extends Error {
   override readonly name = 'CaptureError';

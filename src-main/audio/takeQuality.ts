@@ -48,12 +48,12 @@ export interface TakeQualityOptions {
 export const MIN_DURATION_FRACTION = 0.6;
 
 /**
- * The loud part of a usable take is well above this: in the Coswara batch, real coughs, counting and deep
- * breaths put their loud frames between −45 and −8 dBFS, while the silent takes (a muted or denied
- * microphone writes only dither) sit near −96. Under −45 the sound is lost in the microphone's own hiss
- * once the features are normalised.
+ * The loud part of a take with anything in it is above this. In the Coswara batch the dead takes (a muted
+ * or denied microphone writes only ±1 LSB of dither) sit at −96 dBFS and one near-dead one at −80, while
+ * the faintest real sounds, shallow breaths, reach −56 dBFS and coughs and counting −38 or more. −60
+ * separates the two with room on both sides; a faint but real breath is left for the noise check to judge.
  */
-export const SILENT_LOUD_DBFS = -45;
+export const SILENT_LOUD_DBFS = -60;
 
 /**
  * |sample| at or above 0.99 of full scale counts as clipped. Not exactly 1: recorders and resampling
@@ -69,7 +69,7 @@ export const MAX_CLIPPED_FRACTION = 0.001;
 
 /**
  * Under 20 dB between the loud frames and the quiet frames, the background (fan, traffic, talking) is
- * within a factor of 10 in amplitude of the cough or voice. In the Coswara batch 3 of the 194 audible takes fall
+ * within a factor of 10 in amplitude of the cough or voice. In the Coswara batch 3 of the 201 takes with sound in them fall
  * below it, one a cough over a −30 dBFS background; a deep breath in a quiet room reads 25–60 dB.
  */
 export const MIN_SNR_DB = 20;

@@ -54,7 +54,7 @@ export interface AudioSamples {
 }
 
 /** The value log-mel features take in silence: what a missing modality is filled with. */
-export function silenceValue(p: AudioFeatureParams): number {
+export function silenceValue(p: Pick<AudioFeatureParams, 'logFloor'>): number {
   return Math.log(p.logFloor ?? 1e-10);
 }
 

@@ -50,11 +50,6 @@ export function cameraFrame(c: Camera): CameraFrame {
   };
 }
 
-/** Same pose and field of view, different sensor resolution (thermal rendered finer, then binned down). */
-export function withResolution(c: Camera, width: number, height: number): Camera {
-  return { ...c, width, height };
-}
-
 /** World point → [column, row, depth along the optical axis]; depth ≤ 0 means behind the camera. */
 export function project(f: CameraFrame, p: Vec3): [number, number, number] {
   const dx = p[0] - f.origin[0], dy = p[1] - f.origin[1], dz = p[2] - f.origin[2];

@@ -24,7 +24,8 @@ export interface DepthSensorParams {
 export function drawDepthSensor(rng: Rng): DepthSensorParams {
   return {
     minMm: 300,
-    maxMm: 6000,
+    // Stereo/ToF modules differ in how far they still report; the far wall of a big room may be beyond it.
+    maxMm: Math.round(rng.uniform(6000, 8000)),
     noiseMmAt1m: rng.uniform(1, 4),
     quantMmAt1m: rng.uniform(0.5, 2),
     edgeDropFar: rng.uniform(0.5, 0.85),

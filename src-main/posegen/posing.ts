@@ -2,7 +2,7 @@ import { buildBody, type Capsule, type LimbAngles, lowestY, type Posture, transl
 import { cross } from './camera';
 import type { PoseClass } from './poseClass';
 import type { Rng } from './random';
-import { freeFloorSpot, type Room } from './room';
+import { type Box, freeFloorSpot, type Room } from './room';
 import { chain, type Mat3, rotX, rotY, type Vec3 } from './rotation';
 import type { Subject } from './subject';
 
@@ -16,10 +16,20 @@ export interface PosedPerson {
   readonly capsules: Capsule[];
   /** Pelvis position in the room, metres. */
   readonly pelvis: Vec3;
+  /** A blanket over someone in bed: scenery, not body, so it is kept apart from `capsules`. */
+  readonly cover?: Cover;
+}
+
+/** A blanket: a flat sheet over the mattress plus a drape that follows the covered limbs a few cm out. */
+export interface Cover {
+  readonly sheet: Box;
+  readonly drape: readonly Capsule[];
 }
 
 /** People stand at least this far from the camera wall, so a standing body fits a tilted view. */
 export const MIN_DISTANCE_FROM_CAMERA_WALL = 1.6;
+/** …and on the floor within this distance of it: a monitoring camera is placed to cover where people are. */
+export const MAX_DISTANCE_FROM_CAMERA_WALL = 4.2;
 
 const limb = (flex: number, abduct: number, bend: number): LimbAngles => ({ flex, abduct, bend });
 
@@ -29,6 +39,28 @@ const limb = (flex: number, abduct: number, bend: number): LimbAngles => ({ flex
  * the bed (mostly) or the floor, fallen on the floor in an asymmetric, non-bed pose.
  */
 export function posePerson(rng: Rng, label: PoseClass, subject: Subject, room: Room): PosedPerson {
+  return keepInside(drawPose(rng, label, subject, room), room);
+}
+
+/** Shifts a body whose outstretched limbs would poke through a wall back into the room. */
+function keepInside(p: PosedPerson, room: Room): PosedPerson {
+  const margin = 0.02;
+  let x0 = Infinity, x1 = -Infinity, z0 = Infinity, z1 = -Infinity;
+  for (const c of p.capsules) {
+    x0 = Math.min(x0, c.a[0] - c.r, c.b[0] - c.r);
+    x1 = Math.max(x1, c.a[0] + c.r, c.b[0] + c.r);
+    z0 = Math.min(z0, c.a[2] - c.r, c.b[2] - c.r);
+    z1 = Math.max(z1, c.a[2] + c.r, c.b[2] + c.r);
+  }
+  const shift = (lo: number, hi: number, half: number) => (lo < -half + margin ? -half + margin - lo : hi > half - margin ? half - margin - hi : 0);
+  const dx = shift(x0, x1, room.width / 2), dz = shift(z0, z1, room.depth / 2);
+  if (dx === 0 && dz === 0) return p;
+  const sheet = p.cover?.sheet;
+  const cover = p.cover && sheet && { sheet: { ...sheet, min: [sheet.min[0] + dx, sheet.min[1], sheet.min[2] + dz] as Vec3, max: [sheet.max[0] + dx, sheet.max[1], sheet.max[2] + dz] as Vec3 }, drape: translate(p.cover.drape, [dx, 0, dz]) };
+  return { ...p, capsules: translate(p.capsules, [dx, 0, dz]), pelvis: [p.pelvis[0] + dx, p.pelvis[1], p.pelvis[2] + dz], cover };
+}
+
+function drawPose(rng: Rng, label: PoseClass, subject: Subject, room: Room): PosedPerson {
   switch (label) {
     case 'standing':
       return standOnFloor(rng, label, subject, room, standingPosture(rng));
@@ -88,7 +120,7 @@ function handsRaisedPosture(rng: Rng): { posture: Posture; variant: string } {
 }
 
 function bendingPosture(rng: Rng): { posture: Posture; variant: string } {
-  const spinePitch = rng.uniform(0.75, 1.5);
+  const spinePitch = rng.uniform(0.9, 1.55);
   const squat = rng.chance(0.35);
   const leg = () => {
     const f = squat ? rng.uniform(0.25, 0.6) : rng.uniform(-0.05, 0.12);
@@ -104,7 +136,7 @@ function bendingPosture(rng: Rng): { posture: Posture; variant: string } {
 
 function standOnFloor(rng: Rng, label: PoseClass, subject: Subject, room: Room, drawn: { posture: Posture; variant: string }): PosedPerson {
   const body = buildBody(subject, drawn.posture, rotY(rng.uniform(0, 2 * Math.PI)));
-  const [x, z] = freeFloorSpot(rng, room, 0.4, -room.depth / 2 + MIN_DISTANCE_FROM_CAMERA_WALL) ?? freeFloorSpot(rng, room, 0.25, -room.depth / 2 + 1.2) ?? [0, 0];
+  const [x, z] = floorSpot(rng, room, 0.4);
   const d: Vec3 = [x, -lowestY(body), z];
   return { label, variant: drawn.variant, support: 'floor', posture: drawn.posture, capsules: translate(body, d), pelvis: d };
 }
@@ -180,7 +212,7 @@ function lyingPosture(rng: Rng, facing: Facing, awkward: boolean): Posture {
       const bent = facing === 'supine' ? limb(kf, rng.uniform(0.1, 0.8), kf * rng.uniform(1.6, 2.2)) : limb(-rng.uniform(0, 0.2), rng.uniform(0.2, 0.8), rng.uniform(0.2, 1.2));
       [leftLeg, rightLeg] = rng.chance(0.5) ? [straight, bent] : [bent, straight];
     } else {
-      const arm = () => (rng.chance(0.2) ? limb(lift * rng.uniform(0, 0.2), rng.uniform(2.4, 3.0), rng.uniform(0.2, 1.2)) : limb(lift * rng.uniform(0, 0.25), rng.uniform(0.05, 0.45), rng.uniform(0, 0.6)));
+      const arm = () => (rng.chance(0.2) ? limb(lift * rng.uniform(0, 0.2), rng.uniform(2.4, 3.0), rng.uniform(0, 0.5)) : limb(lift * rng.uniform(0, 0.25), rng.uniform(0.05, 0.45), rng.uniform(0, 0.6)));
       const leg = () => (facing === 'supine' && rng.chance(0.2) ? ((f) => limb(f, rng.uniform(0, 0.15), 2 * f))(rng.uniform(0.5, 0.9)) : limb(lift * rng.uniform(0, 0.08), rng.uniform(0, 0.18), rng.uniform(0, 0.15)));
       [leftArm, rightArm, leftLeg, rightLeg] = [arm(), arm(), leg(), leg()];
     }
@@ -204,7 +236,9 @@ function drawFacing(rng: Rng, awkward: boolean): Facing {
 }
 
 function lieOnBed(rng: Rng, subject: Subject, room: Room): PosedPerson {
-  const facing = drawFacing(rng, false);
+  const drawn = drawFacing(rng, false);
+  // On the side, people on a wall-side bed face the room, not the wall (frontFor: side-left faces −x).
+  const facing: Facing = drawn === 'side-left' || drawn === 'side-right' ? (room.bed.side > 0 ? 'side-left' : 'side-right') : drawn;
   const posture0 = lyingPosture(rng, facing, false);
   // Head on the pillow: the chest is propped up a little more than on a floor.
   const posture = facing === 'supine' ? { ...posture0, spinePitch: rng.uniform(0.08, 0.3) } : posture0;
@@ -217,12 +251,31 @@ function lieOnBed(rng: Rng, subject: Subject, room: Room): PosedPerson {
   // Rest the trunk on the mattress; a bent knee or a raised arm may stick up, the pillow may hide the head.
   const rest = lowestY(body.filter((c) => c.part === 'pelvis' || c.part === 'trunk' || c.part === 'chest'));
   const d: Vec3 = [x, bed.mattressTop - rest - 0.03, z];
-  return { label: 'lying', variant: `${facing}-bed`, support: 'bed', posture, capsules: translate(body, d), pelvis: d };
+  const capsules = translate(body, d);
+  if (!rng.chance(0.35)) return { label: 'lying', variant: `${facing}-bed`, support: 'bed', posture, capsules, pelvis: d };
+  // Under a blanket from the foot end to the waist or chest: in depth a soft hump over the legs, in
+  // thermal the body's heat shows only faintly through it (the blanket warms a few kelvin above the room).
+  const upTo = d[2] + rng.uniform(0.1, 0.4) * s;
+  const drape: Capsule[] = [];
+  for (const c of capsules) {
+    if (c.part === 'scalp' || c.part === 'face' || c.part === 'neck') continue;
+    const [lo, hi] = c.a[2] <= c.b[2] ? [c.a, c.b] : [c.b, c.a];
+    if (lo[2] >= upTo) continue;
+    // Clip the covered part of the segment at the blanket's edge.
+    const t = hi[2] > upTo ? (upTo - lo[2]) / (hi[2] - lo[2]) : 1;
+    const end: Vec3 = [lo[0] + t * (hi[0] - lo[0]), lo[1] + t * (hi[1] - lo[1]), lo[2] + t * (hi[2] - lo[2])];
+    drape.push({ a: lo, b: end, r: c.r + 0.035, part: c.part });
+  }
+  const blanket = { kind: 'bedding' as const, tempC: room.ambientC + rng.uniform(1.5, 5), dropout: 0.02 };
+  const sheet: Box = { min: [bed.min[0] + 0.03, bed.mattressTop - 0.05, bed.min[2] + 0.05], max: [bed.max[0] - 0.03, bed.mattressTop + 0.04, upTo], surface: blanket };
+  const cover: Cover = { sheet, drape };
+  return { label: 'lying', variant: `${facing}-bed-covered`, support: 'bed', posture, capsules, pelvis: d, cover };
 }
 
 function floorSpot(rng: Rng, room: Room, radius: number): readonly [number, number] {
   const zMin = -room.depth / 2 + MIN_DISTANCE_FROM_CAMERA_WALL;
-  return freeFloorSpot(rng, room, radius, zMin) ?? freeFloorSpot(rng, room, radius * 0.7, zMin - 0.3) ?? [0, room.depth / 4];
+  const zMax = -room.depth / 2 + MAX_DISTANCE_FROM_CAMERA_WALL;
+  return freeFloorSpot(rng, room, radius, zMin, zMax) ?? freeFloorSpot(rng, room, radius * 0.7, zMin - 0.3) ?? [0, zMin + 0.5];
 }
 
 function lieOnFloor(rng: Rng, subject: Subject, room: Room, label: 'lying' | 'fallen'): PosedPerson {
@@ -247,12 +300,13 @@ function lieOnFloor(rng: Rng, subject: Subject, room: Room, label: 'lying' | 'fa
 
 /** Collapsed sitting on the floor, legs out, trunk sagging back or sideways, head dropped. */
 function slumpOnFloor(rng: Rng, subject: Subject, room: Room): PosedPerson {
-  const leg = () => limb(rng.uniform(1.15, 1.6), rng.uniform(0.1, 0.55), rng.uniform(0, 0.7));
+  // Thigh raised θ above horizontal and the knee bent by about 2θ keeps the foot on the floor.
+  const leg = () => ((t) => limb(Math.PI / 2 + t, rng.uniform(0.1, 0.55), 2 * t * rng.uniform(0.9, 1.1)))(rng.uniform(0, 0.6));
   const arm = () => limb(rng.uniform(-0.4, 0.5), rng.uniform(0.2, 1.0), rng.uniform(0, 0.9));
   const sideways = rng.chance(0.5);
   const posture: Posture = {
-    spinePitch: sideways ? rng.uniform(-0.3, 0.3) : rng.uniform(-0.9, -0.35),
-    spineRoll: sideways ? (rng.chance(0.5) ? 1 : -1) * rng.uniform(0.4, 0.8) : rng.normal(0, 0.15),
+    spinePitch: sideways ? rng.uniform(-0.3, 0.3) : rng.uniform(-1.0, -0.45),
+    spineRoll: sideways ? (rng.chance(0.5) ? 1 : -1) * rng.uniform(0.5, 0.9) : rng.normal(0, 0.15),
     spineTwist: rng.normal(0, 0.25),
     headPitch: rng.uniform(0.2, 0.7),
     headYaw: rng.uniform(-0.8, 0.8),

@@ -168,11 +168,11 @@ export function overlapsXZ(a: { min: Vec3; max: Vec3 }, b: { min: Vec3; max: Vec
   return a.min[0] < b.max[0] + margin && b.min[0] < a.max[0] + margin && a.min[2] < b.max[2] + margin && b.min[2] < a.max[2] + margin;
 }
 
-/** A floor spot (x, z) whose disc of `radius` misses every piece of furniture, or undefined after many tries. */
-export function freeFloorSpot(rng: Rng, room: Room, radius: number, zMin: number): readonly [number, number] | undefined {
+/** A floor spot (x, z) with zMin ≤ z ≤ zMax whose disc of `radius` misses every piece of furniture, or undefined after many tries. */
+export function freeFloorSpot(rng: Rng, room: Room, radius: number, zMin: number, zMax = Infinity): readonly [number, number] | undefined {
   for (let i = 0; i < 40; i++) {
     const x = rng.uniform(-room.width / 2 + radius, room.width / 2 - radius);
-    const z = rng.uniform(Math.max(zMin, -room.depth / 2 + radius), room.depth / 2 - radius);
+    const z = rng.uniform(Math.max(zMin, -room.depth / 2 + radius), Math.min(zMax, room.depth / 2 - radius));
     const disc = { min: [x - radius, 0, z - radius] as Vec3, max: [x + radius, 0, z + radius] as Vec3 };
     if (!room.boxes.some((b) => overlapsXZ(b, disc, 0))) return [x, z];
   }

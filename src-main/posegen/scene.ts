@@ -76,20 +76,25 @@ export function castRays(scene: Scene, camera: Camera): RayImage {
   const bins: number[][] = Array.from({ length: tilesX * tilesY }, () => []);
   const nCaps = scene.capsuleSurface.length;
   const bin = (id: number, min: Vec3, max: Vec3) => {
-    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity, behind = 0;
     for (let k = 0; k < 8; k++) {
       const p: Vec3 = [k & 1 ? max[0] : min[0], k & 2 ? max[1] : min[1], k & 4 ? max[2] : min[2]];
       const [px, py, pz] = project(f, p);
       if (pz < 0.02) {
-        // A corner behind (or at) the camera: the projection is unbounded, so cover the whole image.
-        x0 = y0 = -Infinity;
-        x1 = y1 = Infinity;
-        break;
+        behind++;
+        continue;
       }
       x0 = Math.min(x0, px);
       x1 = Math.max(x1, px);
       y0 = Math.min(y0, py);
       y1 = Math.max(y1, py);
+    }
+    // Wholly behind the camera: no forward ray can reach it. Partly behind: its projection is
+    // unbounded, so it covers the whole image.
+    if (behind === 8) return;
+    if (behind > 0) {
+      x0 = y0 = -Infinity;
+      x1 = y1 = Infinity;
     }
     const tx0 = Math.max(0, Math.floor(x0 / TILE)), tx1 = Math.min(tilesX - 1, Math.floor(x1 / TILE));
     const ty0 = Math.max(0, Math.floor(y0 / TILE)), ty1 = Math.min(tilesY - 1, Math.floor(y1 / TILE));
