@@ -3,8 +3,8 @@ import { UsageError, type Command, type CommandContext } from './command';
 
 function helpText(): string {
   const lines = ['tinym2 — TinyM2 Studio command line (offline tiny multimodal models)', '', 'Usage: tinym2 <command> [options]', '', 'Commands:'];
-  const width = Math.max(...commands.map((c) => `${c.path.join(' ')} ${c.usage}`.length));
-  for (const c of commands) lines.push(`  ${`${c.path.join(' ')} ${c.usage}`.padEnd(width)}  ${c.summary}`);
+  // Usages vary from a word to a line, so each command gets its usage line and its summary below it.
+  for (const c of commands) lines.push(`  ${c.path.join(' ')} ${c.usage}`, `      ${c.summary}`);
   lines.push('', 'Run `tinym2 <command> --help` for a command\'s options.');
   return lines.join('\n');
 }

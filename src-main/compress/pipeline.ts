@@ -89,17 +89,36 @@ export function quantizeTrained(arch: BuiltArchitecture, weights: ModelWeights, 
   }
 }
 
-export async function runPipeline(data: PipelineData, recipe: Recipe, budget: StudentBudget, onProgress?: (p: PipelineProgress) => void): Promise<PipelineResult> {
-  const t0 = performance.now();
-  const fitBase: Omit<FitOptions, 'onEpoch'> = { ...recipe.fit, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
-  const teacherArch = buildArchitecture(tinyM2Net({ name: 'teacher', modalities: data.modalities, classes: data.classes, ...recipe.teacher }));
-  const epochs = recipe.fit.epochs;
-  const teacherFit = await fit(teacherArch, data.train, data.val, {
-    ...fitBase,
-    onEpoch: (e) => onProgress?.({ stage: 'teacher', fraction: (0.3 * (e.epoch + 1)) / epochs, detail: `teacher epoch ${e.epoch + 1}`, epoch: { ...e, model: 'teacher' } }),
-  });
-  const teacher = { arch: teacherArch, weights: teacherFit.weights };
+function fitBaseOf(data: PipelineData, recipe: Recipe): Omit<FitOptions, 'onEpoch'> {
+  return { ...recipe.fit, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
+}
 
+export interface TrainedModel {
+  readonly arch: BuiltArchitecture;
+  readonly weights: ModelWeights;
+}
+
+/** Stage 1: the large float teacher (what `tinym2 train` produces). */
+export async function trainTeacher(data: PipelineData, recipe: Recipe, onProgress?: (p: PipelineProgress) => void, scale = 1): Promise<TrainedModel> {
+  const arch = buildArchitecture(tinyM2Net({ name: 'teacher', modalities: data.modalities, classes: data.classes, ...recipe.teacher }));
+  const epochs = recipe.fit.epochs;
+  const r = await fit(arch, data.train, data.val, {
+    ...fitBaseOf(data, recipe),
+    onEpoch: (e) => onProgress?.({ stage: 'teacher', fraction: (scale * (e.epoch + 1)) / epochs, detail: `teacher epoch ${e.epoch + 1}/${epochs}`, epoch: { ...e, model: 'teacher' } }),
+  });
+  return { arch, weights: r.weights };
+}
+
+/** Stage 2: distil students within the budget, quantize the chosen one, measure everything on `data.test`. */
+export async function compressTeacher(
+  data: PipelineData,
+  recipe: Recipe,
+  budget: StudentBudget,
+  teacher: TrainedModel,
+  onProgress?: (p: PipelineProgress) => void,
+  start = 0,
+): Promise<Omit<PipelineResult, 'seconds'>> {
+  const span = 1 - start;
   const search = await searchStudents(data.train, data.val, {
     modalities: data.modalities,
     classes: data.classes,
@@ -108,20 +127,20 @@ export async function runPipeline(data: PipelineData, recipe: Recipe, budget: St
     teacher,
     alpha: recipe.alpha,
     temperature: recipe.temperature,
-    fit: fitBase,
+    fit: fitBaseOf(data, recipe),
     onCandidate: (i, total, label, status, detail) =>
-      onProgress?.({ stage: 'search', fraction: 0.3 + (0.6 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
-    onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: 0.3, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),
+      onProgress?.({ stage: 'search', fraction: start + (span * 0.85 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
+    onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: start, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),
   });
   const student = { arch: search.chosen.arch, weights: search.chosen.weights };
 
-  onProgress?.({ stage: 'quantize', fraction: 0.92, detail: 'calibrating and quantizing to int8' });
+  onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: 'calibrating and quantizing to int8' });
   const graph = quantizeTrained(student.arch, student.weights, data.train, recipe.inputClip);
   const plan = planMemory(graph);
 
-  onProgress?.({ stage: 'evaluate', fraction: 0.96, detail: 'measuring every variant on the held-out samples' });
+  onProgress?.({ stage: 'evaluate', fraction: start + span * 0.95, detail: 'measuring every variant on the held-out samples' });
   const int8 = evaluateInt8(graph, data.test, data.classes);
-  const result: PipelineResult = {
+  const result = {
     teacher,
     search,
     student,
@@ -132,8 +151,14 @@ export async function runPipeline(data: PipelineData, recipe: Recipe, budget: St
       studentFloat: scoreFloat(student.arch, student.weights, data.test),
       studentInt8: { balancedAccuracy: int8.balancedAccuracy, confusion: int8.confusion },
     },
-    seconds: (performance.now() - t0) / 1000,
   };
   onProgress?.({ stage: 'evaluate', fraction: 1, detail: 'done' });
   return result;
+}
+
+export async function runPipeline(data: PipelineData, recipe: Recipe, budget: StudentBudget, onProgress?: (p: PipelineProgress) => void): Promise<PipelineResult> {
+  const t0 = performance.now();
+  const teacher = await trainTeacher(data, recipe, onProgress, 0.3);
+  const rest = await compressTeacher(data, recipe, budget, teacher, onProgress, 0.3);
+  return { ...rest, seconds: (performance.now() - t0) / 1000 };
 }

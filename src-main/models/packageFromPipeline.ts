@@ -61,7 +61,7 @@ export function memoryBlock(arch: BuiltArchitecture, plan: MemoryPlan): Meta['me
   };
 }
 
-export function writePipelinePackage(dir: string, d: PackageDescription, r: PipelineResult, extraFiles: Readonly<Record<string, Uint8Array>> = {}): ModelPackageMeta {
+export function writePipelinePackage(dir: string, d: PackageDescription, r: Omit<PipelineResult, 'seconds'>, extraFiles: Readonly<Record<string, Uint8Array>> = {}): ModelPackageMeta {
   const { graph, student, plan } = r;
   const enc = new TextEncoder();
   const int8Onnx = exportInt8GraphToOnnx(graph, { producerVersion: d.codeVersion ?? '0' });
