@@ -55,8 +55,8 @@ function keepInside(p: PosedPerson, room: Room): PosedPerson {
   const shift = (lo: number, hi: number, half: number) => (lo < -half + margin ? -half + margin - lo : hi > half - margin ? half - margin - hi : 0);
   const dx = shift(x0, x1, room.width / 2), dz = shift(z0, z1, room.depth / 2);
   if (dx === 0 && dz === 0) return p;
-  const sheet = p.cover?.sheet;
-  const cover = p.cover && sheet && { sheet: { ...sheet, min: [sheet.min[0] + dx, sheet.min[1], sheet.min[2] + dz] as Vec3, max: [sheet.max[0] + dx, sheet.max[1], sheet.max[2] + dz] as Vec3 }, drape: translate(p.cover.drape, [dx, 0, dz]) };
+  // The blanket's sheet lies on the bed and stays there; its drape moves with the body.
+  const cover = p.cover && { sheet: p.cover.sheet, drape: translate(p.cover.drape, [dx, 0, dz]) };
   return { ...p, capsules: translate(p.capsules, [dx, 0, dz]), pelvis: [p.pelvis[0] + dx, p.pelvis[1], p.pelvis[2] + dz], cover };
 }
 

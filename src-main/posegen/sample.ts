@@ -110,6 +110,9 @@ export function generateSample(spec: SampleSpec): GeneratedSample {
 /** Share of a coarse probe image that must show the person for a camera mounting to be kept. */
 const MIN_VISIBLE_SHARE = 0.01;
 const MOUNT_ATTEMPTS = 4;
+/** Furniture closer than this to the camera, over more than this share of the view, makes a mounting poor. */
+const NEAR_CLUTTER_M = 0.8;
+const NEAR_CLUTTER_SHARE = 0.15;
 
 /**
  * Mounts the camera pair on a wall, aimed at the person. A mounting from which furniture hides
@@ -160,9 +163,13 @@ function mountCameras(cam: Rng, scene: Scene, person: PosedPerson, spec: SampleS
       continue;
     }
     const probe = castRays(scene, { ...depthCamera, width: 40, height: 30 });
-    let hits = 0;
-    for (let i = 0; i < probe.surface.length; i++) if (personSurfaces.has(probe.surface[i]!)) hits++;
-    const visible = hits / probe.surface.length;
+    let hits = 0, near = 0;
+    for (let i = 0; i < probe.surface.length; i++) {
+      if (personSurfaces.has(probe.surface[i]!)) hits++;
+      if (probe.z[i]! < NEAR_CLUTTER_M) near++;
+    }
+    // A mounting right above a desk or beside a cabinet fills the view with furniture: rank it last.
+    const visible = near > NEAR_CLUTTER_SHARE * probe.surface.length ? -near / probe.surface.length : hits / probe.surface.length;
     if (!best || visible > best.visible) best = { depthCamera, thermalCamera, visible };
     if (visible >= MIN_VISIBLE_SHARE) break;
   }
