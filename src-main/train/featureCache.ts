@@ -3,7 +3,7 @@
  * benchmark's five folds, the distillation search's students and a retrain all reuse them. The key is the
  * SHA-256 of the file's bytes, not its path: a renamed copy hits, an edited file misses.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -27,7 +27,8 @@ export class FeatureCache {
 
   put(key: string, values: Float32Array): void {
     const file = join(this.dir, `${key}.f32`);
-    const tmp = `${file}.${process.pid}.tmp`;
+    // Unique per writer: worker threads share the process id and may compute the same features at once.
+    const tmp = `${file}.${randomUUID()}.tmp`;
     writeFileSync(tmp, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
     renameSync(tmp, file);
   }

@@ -1,0 +1,91 @@
+/**
+ * `npm run bench:audio` → bench/results/audio.json. Participant-grouped 5-fold cross-validation of the
+ * method on the real Coswara gender task (teacher float, student alone, student distilled, distilled
+ * int8), two folds at a time on worker threads, plus the bundled model's bytes, memory per target and its
+ * fixed-split figures. Options: --epochs N --crops N --folds N (defaults are the bundled model's recipe).
+ */
+import { mkdirSync, writeFileSync, renameSync, readFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { repoRoot } from '../src-main/storage/appPaths';
+import { runFolds, type FoldJob } from '../src-main/train/crossValidation';
+import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../src-main/train/audioRecipe';
+import { meanStd } from '../src-main/train/metrics';
+import { DEFAULT_SPLIT_SEED } from '../src-main/datasets/split';
+import { modelPackageMetaSchema } from '../src-main/models/packageMeta';
+
+const arg = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const datasetDir = resolve(repoRoot, '..', 'shared', 'data', 'coswara-20200413');
+const packageDir = resolve(repoRoot, 'resources', 'models', 'coswara-gender-audio');
+const meta = modelPackageMetaSchema.parse(JSON.parse(readFileSync(join(packageDir, 'model.json'), 'utf8')));
+// The fold's student is the bundled model's own shape, read from its recipe's chosen candidate.
+const chosen = meta.pareto.find((p) => p.chosen)?.label ?? 'w0.5-d3-k3-fc8';
+const m = /^w([\d.]+)-d(\d+)-k(\d+)-fc(\d+)$/.exec(chosen);
+if (!m) throw new Error(`${packageDir}: cannot read the student's shape from '${chosen}'`);
+const student = { widthMultiplier: Number(m[1]), depth: Number(m[2]), kernelSize: Number(m[3]), denseUnits: Number(m[4]) };
+const folds = arg('folds', 5);
+const recipe = { ...DEFAULT_AUDIO_RECIPE, fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs) } };
+const jobs: FoldJob[] = Array.from({ length: folds }, (_, fold) => ({
+  datasetDir,
+  labelColumn: 'g',
+  labels: ['female', 'male'],
+  modalities: SCREENING_AUDIO_MODALITIES,
+  cacheDir: resolve(repoRoot, '.cache', 'features'),
+  crops: arg('crops', 4),
+  recipe,
+  student,
+  folds,
+  fold,
+  splitSeed: DEFAULT_SPLIT_SEED,
+}));
+
+const t0 = performance.now();
+const parallel = Math.max(1, Math.min(2, cpus().length));
+console.log(`cross-validating ${folds} folds on ${parallel} worker threads (student ${chosen}, ${recipe.fit.epochs} epochs)`);
+const scores = await runFolds(jobs, parallel, (fold, detail) => console.log(`fold ${fold}: ${detail}`));
+const wallSeconds = (performance.now() - t0) / 1000;
+const summary = (key: 'teacher' | 'studentAlone' | 'studentDistilled' | 'studentInt8') => meanStd(scores.map((s) => s[key]));
+const variants = {
+  teacherFloat: summary('teacher'),
+  studentAloneFloat: summary('studentAlone'),
+  studentDistilledFloat: summary('studentDistilled'),
+  studentDistilledInt8: summary('studentInt8'),
+};
+const fixed = Object.fromEntries(meta.accuracy.map((a) => [a.variant ?? a.metric, a.value]));
+const result = {
+  benchmark: 'audio',
+  task: 'Coswara 2020-04-13, gender from cough + speech + breathing',
+  method: `participant-grouped stratified ${folds}-fold cross-validation (test fold k, validation fold k+1, training the rest); balanced accuracy`,
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+  recipe,
+  student: chosen,
+  variants,
+  folds: scores,
+  goals: {
+    int8WithinTwoPointsOfTeacher: variants.teacherFloat.mean - variants.studentDistilledInt8.mean <= 0.02,
+    distilledBeatsAlone: variants.studentDistilledFloat.mean > variants.studentAloneFloat.mean,
+    underTwentyMinutes: wallSeconds <= 1200,
+  },
+  bundledModel: {
+    id: meta.id,
+    fixedSplitBalancedAccuracy: fixed,
+    int8WeightBytes: meta.memory.weightBytes,
+    peakActivationBytes: meta.memory.peakActivationBytes,
+    parameters: meta.memory.parameters,
+    macs: meta.memory.macs,
+    fits: meta.memory.fits,
+  },
+  wallSeconds,
+  at: new Date().toISOString(),
+};
+const outDir = resolve(repoRoot, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+const out = join(outDir, 'audio.json');
+writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);
+const pct = (v: { mean: number; std: number }) => `${(v.mean * 100).toFixed(1)} ± ${(v.std * 100).toFixed(1)} %`;
+console.log(`teacher ${pct(variants.teacherFloat)} | student alone ${pct(variants.studentAloneFloat)} | distilled ${pct(variants.studentDistilledFloat)} | int8 ${pct(variants.studentDistilledInt8)} | ${wallSeconds.toFixed(0)} s`);
+console.log(`wrote ${out}${existsSync(out) ? '' : ' (missing!)'}`);

@@ -1,0 +1,61 @@
+/** One cross-validation fold, run inside a worker thread (see crossValidation.ts). */
+import { parentPort, workerData } from 'node:worker_threads';
+import { buildArchitecture } from '../model/architecture';
+import { tinyM2Net } from '../model/tinyM2Net';
+import { openDataset } from '../datasets/openDataset';
+import { groupedStratifiedKFold } from '../datasets/split';
+import { evaluateInt8 } from '../compress/evaluateInt8';
+import { quantizeTrained, scoreFloat, trainTeacher } from '../compress/pipeline';
+import { prepareAudioTrainingData } from './audioTrainingData';
+import type { FoldJob, FoldMessage } from './crossValidation';
+import { FeatureCache } from './featureCache';
+import { fit } from './fit';
+import { trainableModel } from './engine';
+
+const job = workerData as FoldJob;
+const post = (m: FoldMessage) => parentPort!.postMessage(m);
+
+async function runFold(): Promise<void> {
+  const t0 = performance.now();
+  const dataset = openDataset(job.datasetDir);
+  const base = { modalities: job.modalities, labelColumn: job.labelColumn, labels: job.labels, cache: new FeatureCache(job.cacheDir), crops: job.crops };
+  // Folds are drawn over the usable participants, exactly as the parent drew them.
+  const probe = await prepareAudioTrainingData(dataset, { ...base, crops: 1 });
+  const items = probe.samples.set.groups.map((g, i) => ({ group: g, label: probe.labels[probe.samples.set.labels[i]!]! }));
+  const folds = groupedStratifiedKFold(items, { k: job.folds, seed: job.splitSeed });
+  const test = folds[job.fold]!.groups;
+  const val = folds[(job.fold + 1) % job.folds]!.groups;
+  const train = folds.filter((_, i) => i !== job.fold && i !== (job.fold + 1) % job.folds).flatMap((f) => f.groups);
+  const { data } = await prepareAudioTrainingData(dataset, { ...base, split: { kind: 'folds', train, val, test } });
+  const progress = (detail: string) => post({ kind: 'progress', fold: job.fold, detail });
+
+  progress('teacher');
+  const teacher = await trainTeacher(data, job.recipe);
+  const studentArch = buildArchitecture(tinyM2Net({ name: 'student', modalities: data.modalities, classes: data.classes, ...job.student }));
+  const fitBase = { ...job.recipe.fit, seed: job.recipe.seed, classWeights: 'balanced' as const, ...(data.augment ? { augment: data.augment } : {}) };
+  progress('student alone');
+  const alone = await fit(studentArch, data.train, data.val, fitBase);
+  progress('student distilled');
+  const teacherModel = trainableModel(teacher.arch, teacher.weights, { learningRate: 0 });
+  const distilled = await fit(studentArch, data.train, data.val, {
+    ...fitBase,
+    distillation: { teacherLogits: (x) => teacherModel.logits(x), alpha: job.recipe.alpha, temperature: job.recipe.temperature },
+  });
+  teacherModel.dispose();
+  progress('int8');
+  const graph = quantizeTrained(studentArch, distilled.weights, data.train, job.recipe.inputClip);
+  post({
+    kind: 'done',
+    scores: {
+      fold: job.fold,
+      testParticipants: data.test.count,
+      teacher: scoreFloat(teacher.arch, teacher.weights, data.test).balancedAccuracy,
+      studentAlone: scoreFloat(studentArch, alone.weights, data.test).balancedAccuracy,
+      studentDistilled: scoreFloat(studentArch, distilled.weights, data.test).balancedAccuracy,
+      studentInt8: evaluateInt8(graph, data.test, data.classes).balancedAccuracy,
+      seconds: (performance.now() - t0) / 1000,
+    },
+  });
+}
+
+runFold().catch((e: unknown) => post({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runFolds, type FoldJob } from '../../src-main/train/crossValidation';
+import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../../src-main/train/audioRecipe';
+import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
+
+test('cross-validation folds run on worker threads over the real data and score every variant', { skip: coswaraSkip, timeout: 600_000 }, async () => {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'tm2-cv-'));
+  try {
+    const recipe = { ...DEFAULT_AUDIO_RECIPE, teacher: { widthMultiplier: 0.5, depth: 2, kernelSize: 3, denseUnits: 8 }, fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: 1 } };
+    const job = (fold: number): FoldJob => ({
+      datasetDir: COSWARA_DIR,
+      labelColumn: 'g',
+      labels: ['female', 'male'],
+      modalities: SCREENING_AUDIO_MODALITIES,
+      cacheDir,
+      crops: 1,
+      recipe,
+      student: { widthMultiplier: 0.25, depth: 2, kernelSize: 3, denseUnits: 0 },
+      folds: 5,
+      fold,
+      splitSeed: 2020,
+    });
+    const progress: string[] = [];
+    const scores = await runFolds([job(0), job(3)], 2, (fold, detail) => progress.push(`${fold}:${detail}`));
+    assert.deepEqual(scores.map((s) => s.fold), [0, 3]);
+    for (const s of scores) {
+      assert.ok(s.testParticipants >= 14 && s.testParticipants <= 16, `fold ${s.fold} tests ${s.testParticipants} participants`);
+      for (const v of [s.teacher, s.studentAlone, s.studentDistilled, s.studentInt8]) assert.ok(v >= 0 && v <= 1);
+    }
+    for (const stage of ['teacher', 'student alone', 'student distilled', 'int8']) assert.ok(progress.includes(`0:${stage}`), `fold 0 reported ${stage}`);
+    await assert.rejects(runFolds([{ ...job(0), datasetDir: join(cacheDir, 'nope') }], 1), /fold 0: .*no such file or folder/);
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true, maxRetries: 5 });
+  }
+});
