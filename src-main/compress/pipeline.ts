@@ -19,6 +19,7 @@ import { searchStudents, type SearchResult, type StudentShape } from './distillS
 import { evaluateInt8 } from './evaluateInt8';
 import { foldBatchNorm } from './foldBatchNorm';
 import { quantizeModel } from './quantize';
+import { calibrationRanges, quantAwareFineTune } from './quantAwareTraining';
 import type { StudentBudget } from './studentBudget';
 
 export interface Recipe {
@@ -30,6 +31,8 @@ export interface Recipe {
   readonly temperature: number;
   /** Share of input values allowed to clip when calibrating the input quantization. */
   readonly inputClip: number;
+  /** Epochs of quantization-aware fine-tuning after calibration (0 = post-training quantization only). */
+  readonly qatEpochs?: number;
 }
 
 export interface PipelineData {
@@ -56,11 +59,18 @@ export interface VariantScore {
   readonly confusion: number[][];
 }
 
+export interface QuantizationChoice {
+  readonly method: 'post-training' | 'quantization-aware';
+  readonly postTrainingValBalancedAccuracy: number;
+  readonly quantAwareValBalancedAccuracy?: number;
+}
+
 export interface PipelineResult {
   readonly teacher: { readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
   readonly search: SearchResult;
   readonly student: { readonly arch: BuiltArchitecture; readonly weights: ModelWeights };
   readonly graph: Int8Graph;
+  readonly quantization: QuantizationChoice;
   readonly plan: MemoryPlan;
   readonly test: { readonly teacher: VariantScore; readonly studentFloat: VariantScore; readonly studentInt8: VariantScore };
   readonly seconds: number;
@@ -132,10 +142,33 @@ export async function compressTeacher(
       onProgress?.({ stage: 'search', fraction: start + (span * 0.85 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
     onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: start, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),
   });
-  const student = { arch: search.chosen.arch, weights: search.chosen.weights };
+  let student = { arch: search.chosen.arch, weights: search.chosen.weights };
 
-  onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: 'calibrating and quantizing to int8' });
-  const graph = quantizeTrained(student.arch, student.weights, data.train, recipe.inputClip);
+  onProgress?.({ stage: 'quantize', fraction: start + span * 0.88, detail: 'calibrating and quantizing to int8' });
+  const ranges = calibrationRanges(student.arch, student.weights, data.train, recipe.inputClip);
+  let graph = quantizeModel(student.arch, foldBatchNorm(student.arch, student.weights), ranges);
+  const valBacc = (g: Int8Graph) => evaluateInt8(g, data.val, data.classes).balancedAccuracy;
+  let quantization: QuantizationChoice = { method: 'post-training', postTrainingValBalancedAccuracy: valBacc(graph) };
+  if ((recipe.qatEpochs ?? 0) > 0) {
+    onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: 'quantization-aware fine-tuning' });
+    const tuned = await quantAwareFineTune(student.arch, student.weights, ranges, data.train, data.val, {
+      ...fitBaseOf(data, recipe),
+      epochs: recipe.qatEpochs!,
+      learningRate: recipe.fit.learningRate / 10,
+      patience: recipe.qatEpochs!,
+      onEpoch: (e) => onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: `QAT epoch ${e.epoch + 1}`, epoch: { ...e, model: 'qat' } }),
+    });
+    const qatGraph = quantizeModel(student.arch, foldBatchNorm(student.arch, tuned.weights), ranges);
+    const qatBacc = valBacc(qatGraph);
+    // Keep fine-tuning only when the int8 model it yields is at least as good on validation.
+    if (qatBacc >= quantization.postTrainingValBalancedAccuracy) {
+      graph = qatGraph;
+      student = { arch: student.arch, weights: tuned.weights };
+      quantization = { method: 'quantization-aware', postTrainingValBalancedAccuracy: quantization.postTrainingValBalancedAccuracy, quantAwareValBalancedAccuracy: qatBacc };
+    } else {
+      quantization = { ...quantization, quantAwareValBalancedAccuracy: qatBacc };
+    }
+  }
   const plan = planMemory(graph);
 
   onProgress?.({ stage: 'evaluate', fraction: start + span * 0.95, detail: 'measuring every variant on the held-out samples' });
@@ -145,6 +178,7 @@ export async function compressTeacher(
     search,
     student,
     graph,
+    quantization,
     plan,
     test: {
       teacher: scoreFloat(teacher.arch, teacher.weights, data.test),

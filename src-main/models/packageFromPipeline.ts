@@ -80,6 +80,7 @@ export function writePipelinePackage(dir: string, d: PackageDescription, r: Omit
       inputs: graph.inputs.map((id, i) => ({ modality: graph.modalities[i]!, scale: graph.tensors[id]!.quant.scales[0]!, zeroPoint: graph.tensors[id]!.quant.zeroPoint })),
       logits: { scale: logits.quant.scales[0]!, zeroPoint: logits.quant.zeroPoint },
     },
+    ...('quantization' in r ? { quantization: r.quantization } : {}),
     accuracy: d.accuracy,
     memory: memoryBlock(student.arch, plan),
     layers: layerTable(student.arch, graph),

@@ -107,6 +107,14 @@ export const modelPackageMetaSchema = z.object({
     architecture: z.string().optional(),
   }),
   int8: int8IoSchema.optional(),
+  /** How the int8 weights were obtained, with the validation figures that decided it. */
+  quantization: z
+    .object({
+      method: z.enum(['post-training', 'quantization-aware']),
+      postTrainingValBalancedAccuracy: z.number().min(0).max(1),
+      quantAwareValBalancedAccuracy: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
   sha256: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)).optional(),
   accuracy: z.array(accuracyFigureSchema).default([]),
   memory: z.object({

@@ -41,5 +41,6 @@ export const DEFAULT_AUDIO_RECIPE: Recipe = {
   alpha: 0.3,
   temperature: 4,
   inputClip: 0.001,
+  qatEpochs: 5,
 };
 

@@ -50,6 +50,17 @@ export interface LossOptions {
   readonly temperature?: number;
 }
 
+/**
+ * Quantization-aware training: the forward pass sees what the int8 model will compute. Batch-norm is
+ * frozen at its running statistics and folded into the weights as quantize.ts folds it; weights are
+ * fake-quantized per output channel (symmetric, ±127) and every activation the int8 graph stores is
+ * fake-quantized with its calibrated range. Gradients pass straight through the rounding (STE).
+ */
+export interface QuantAwareOptions {
+  /** Calibrated float ranges by traced tensor name (compress/calibrate.ts). */
+  readonly ranges: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
+}
+
 export interface AdamOptions {
   readonly learningRate: number;
   readonly beta1?: number;
@@ -151,6 +162,34 @@ function padPairs(pads: readonly [number, number, number, number]): [number, num
   ];
 }
 
+/** The int8 grid of a calibrated range: the same formula as compress/quantize.ts' activationQuant. */
+function gridOf(range: { min: number; max: number }): { scale: number; zeroPoint: number } {
+  const min = Math.min(0, range.min);
+  let max = Math.max(0, range.max);
+  if (max - min < 1e-8) max = min + 1e-8;
+  const scale = (max - min) / 255;
+  return { scale, zeroPoint: Math.min(127, Math.max(-128, Math.round(-128 - min / scale))) };
+}
+
+/** x + stopGradient(q(x) − x): the forward value is the int8 grid's, the gradient is the identity's. */
+function straightThrough(x: JArray, quantized: JArray): JArray {
+  return x.ref.add(lax.stopGradient(quantized.sub(x)));
+}
+
+function fakeQuantActivation(x: JArray, grid: { scale: number; zeroPoint: number } | undefined): JArray {
+  if (!grid) return x;
+  const q = np.clip(np.round(x.ref.div(grid.scale)).add(grid.zeroPoint), -128, 127);
+  return straightThrough(x, q.sub(grid.zeroPoint).mul(grid.scale));
+}
+
+/** Per-channel symmetric int8 weights along `channelAxis` (0 for OIHW kernels, 1 for dense [in, out]). */
+function fakeQuantWeights(w: JArray, channelAxis: number): JArray {
+  const axes = w.shape.map((_, i) => i).filter((i) => i !== channelAxis);
+  const scale = lax.stopGradient(np.max(np.abs(w.ref), axes, { keepdims: true }).div(127).add(1e-12));
+  const q = np.clip(np.round(w.ref.div(scale.ref)), -127, 127).mul(scale);
+  return straightThrough(w, q);
+}
+
 export interface ForwardResult {
   readonly logits: JArray;
   readonly stats: Stats;
@@ -163,8 +202,23 @@ export interface ForwardResult {
  * Traced tensor names match the ones quantization calibrates: `<modality>/input`, each layer's name,
  * `<layer>/depthwise` for the separable half, `fusion`, and `head/logits`.
  */
-function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArray[], train: boolean, traced: boolean): ForwardResult {
+function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArray[], train: boolean, traced: boolean, qat?: QuantAwareOptions): ForwardResult {
   const stats: Stats = {};
+  const grids = qat ? new Map([...qat.ranges].map(([k, r]) => [k, gridOf(r)])) : undefined;
+  const fq = (x: JArray, name: string) => (grids ? fakeQuantActivation(x, grids.get(name)) : x);
+  /** Frozen batch-norm folded into (kernel, bias) as quantize.ts does, kernel fake-quantized per channel. */
+  const folded = (layer: BuiltLayer, kernel: JArray, channelAxis: number): { kernel: JArray; bias: JArray } => {
+    const p = params[layer.name]!;
+    const channels = layer.outShape[layer.outShape.length - 1]!;
+    const kshape = kernel.shape.map((d, i) => (i === channelAxis ? d : 1));
+    if (p.gamma) {
+      const st = state[layer.name]!;
+      const scale = p.gamma.div(np.sqrt(st.variance!.ref.add(BATCH_NORM_EPSILON)));
+      const bias = p.beta!.sub(st.mean!.ref.mul(scale.ref));
+      return { kernel: fakeQuantWeights(kernel.mul(scale.reshape(kshape)), channelAxis), bias: bias.reshape([channels]) };
+    }
+    return { kernel: fakeQuantWeights(kernel, channelAxis), bias: p.bias! };
+  };
   const trace: Record<string, JArray> | undefined = traced ? {} : undefined;
   const record = (name: string, x: JArray) => {
     if (!trace) return x;
@@ -175,16 +229,35 @@ function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArra
     const [h, w, c] = branch.input;
     const n = xs[bi]!.shape[0]!;
     let x = record(`${branch.modality}/input`, xs[bi]!.reshape([n, h, w, c]).transpose([0, 3, 1, 2]));
+    // Pools and global pooling keep their input's int8 grid (quantize.ts), so QAT re-snaps to it.
+    let grid = `${branch.modality}/input`;
+    x = fq(x, grid);
     for (const layer of branch.layers) {
       const p = params[layer.name] ?? {};
       const s = state[layer.name];
       switch (layer.kind) {
         case 'conv2d':
+          if (qat) {
+            const f = folded(layer, p.kernel!, 0);
+            x = lax.convGeneralDilated(x, f.kernel, [...layer.spec.stride], padPairs(layer.pads));
+            x = fq(activate(x.add(f.bias.reshape([1, layer.spec.filters, 1, 1])), layer.spec.activation), layer.name);
+            grid = layer.name;
+            break;
+          }
           x = lax.convGeneralDilated(x, p.kernel!, [...layer.spec.stride], padPairs(layer.pads));
           x = activate(biasOrBatchNorm(x, layer, p, s, train, stats), layer.spec.activation);
           break;
         case 'separableConv2d': {
           const groups = layer.inShape[2]!;
+          if (qat) {
+            x = lax.convGeneralDilated(x, fakeQuantWeights(p.depthwise!, 0), [...layer.spec.stride], padPairs(layer.pads), { featureGroupCount: groups });
+            x = fq(x, `${layer.name}/depthwise`);
+            const f = folded(layer, p.pointwise!, 0);
+            x = lax.convGeneralDilated(x, f.kernel, [1, 1], 'VALID');
+            x = fq(activate(x.add(f.bias.reshape([1, layer.spec.filters, 1, 1])), layer.spec.activation), layer.name);
+            grid = layer.name;
+            break;
+          }
           x = lax.convGeneralDilated(x, p.depthwise!, [...layer.spec.stride], padPairs(layer.pads), { featureGroupCount: groups });
           x = record(`${layer.name}/depthwise`, x);
           x = lax.convGeneralDilated(x, p.pointwise!, [1, 1], 'VALID');
@@ -195,10 +268,10 @@ function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArra
           x = lax.reduceWindow(x, (win) => np.max(win), [...layer.size], [...layer.stride]);
           break;
         case 'avgPool':
-          x = lax.reduceWindow(x, (win) => np.mean(win), [...layer.size], [...layer.stride]);
+          x = fq(lax.reduceWindow(x, (win) => np.mean(win), [...layer.size], [...layer.stride]), grid);
           break;
         case 'globalAvgPool':
-          x = x.mean([2, 3]);
+          x = fq(x.mean([2, 3]), grid);
           break;
       }
       record(layer.name, x);
@@ -206,9 +279,14 @@ function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArra
     // Flatten in NHWC order so the dense weights line up with the int8 graph's layout.
     return x.ndim === 4 ? x.transpose([0, 2, 3, 1]).reshape([n, branch.outputSize]) : x;
   });
-  let x = record('fusion', branchOutputs.length === 1 ? branchOutputs[0]! : np.concatenate(branchOutputs, 1));
+  let x = record('fusion', branchOutputs.length === 1 ? branchOutputs[0]! : fq(np.concatenate(branchOutputs, 1), 'fusion'));
   for (const layer of arch.head) {
     const p = params[layer.name]!;
+    if (qat) {
+      const f = folded(layer, p.kernel!, 1);
+      x = fq(activate(np.matmul(x, f.kernel).add(f.bias.reshape([1, layer.spec.units])), layer.spec.activation), layer.name);
+      continue;
+    }
     x = np.matmul(x, p.kernel!);
     x = activate(biasOrBatchNorm(x, layer, p, state[layer.name], train, stats), layer.spec.activation);
     record(layer.name, x);
@@ -224,6 +302,8 @@ function disposeTree(t: JTree): void {
 function distillationLoss(
   arch: BuiltArchitecture,
   params: JTree,
+  state: JTree,
+  qat: QuantAwareOptions | undefined,
   xs: JArray[],
   onehot: JArray,
   sampleWeights: JArray,
@@ -231,7 +311,8 @@ function distillationLoss(
   alpha: JArray,
   temperature: JArray,
 ): [JArray, Stats] {
-  const { logits, stats } = forward(arch, params, {}, xs, true, false);
+  // QAT trains against frozen (folded) batch-norm; plain training normalises with batch statistics.
+  const { logits, stats } = forward(arch, params, qat ? state : {}, xs, !qat, false, qat);
   const weightSum = sampleWeights.ref.sum();
   const ce = onehot.mul(nn.logSoftmax(logits.ref, -1)).sum(-1).neg();
   const hard = ce.mul(sampleWeights.ref).sum().div(weightSum.ref);
@@ -290,7 +371,7 @@ export interface LossAndGradient {
 export function lossAndGradient(arch: BuiltArchitecture, weights: ModelWeights, batch: Batch, loss: LossOptions = {}, precision: Precision = 'float32'): LossAndGradient {
   const params = toTree(arch, weights.params, 'paramShapes', precision);
   const li = lossInputs(arch, batch, loss, precision);
-  const f = (p: JTree) => distillationLoss(arch, p, li.xs, li.onehot, li.sampleWeights, li.teacherLogits, li.alpha, li.temperature);
+  const f = (p: JTree) => distillationLoss(arch, p, {}, undefined, li.xs, li.onehot, li.sampleWeights, li.teacherLogits, li.alpha, li.temperature);
   const [[value, stats], grads] = valueAndGrad(f, { hasAux: true })(params);
   disposeTree(stats);
   const gradient = Object.fromEntries(
@@ -327,7 +408,7 @@ export interface TrainableModel {
   dispose(): void;
 }
 
-export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, optimizer: AdamOptions, loss: LossOptions = {}): TrainableModel {
+export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, optimizer: AdamOptions, loss: LossOptions = {}, quantAware?: QuantAwareOptions): TrainableModel {
   const beta1 = optimizer.beta1 ?? 0.9;
   const beta2 = optimizer.beta2 ?? 0.999;
   const epsilon = optimizer.epsilon ?? 1e-7;
@@ -339,7 +420,7 @@ export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, o
   let t = 0;
 
   const trainStep = jit((p: JTree, opt: AdamState, s: JTree, li: LossInputs, h: Hyper) => {
-    const f = (q: JTree) => distillationLoss(arch, q, li.xs, li.onehot, li.sampleWeights, li.teacherLogits, li.alpha, li.temperature);
+    const f = (q: JTree) => distillationLoss(arch, q, s, quantAware, li.xs, li.onehot, li.sampleWeights, li.teacherLogits, li.alpha, li.temperature);
     const [[value, stats], grads] = valueAndGrad(f, { hasAux: true })(tree.ref(p));
     const nextP: JTree = {};
     const nextM: JTree = {};
@@ -362,6 +443,7 @@ export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, o
     h.learningRate.dispose();
     h.correction1.dispose();
     h.correction2.dispose();
+    if (quantAware) return [value, nextP, { m: nextM, v: nextV }, s] as [JArray, JTree, AdamState, JTree];
     const nextS: JTree = {};
     for (const [layer, ss] of Object.entries(s)) {
       const batch = stats[layer]!;
@@ -373,7 +455,12 @@ export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, o
     return [value, nextP, { m: nextM, v: nextV }, nextS] as [JArray, JTree, AdamState, JTree];
   });
 
-  const evaluate = jit((p: JTree, s: JTree, xs: JArray[]) => forward(arch, p, s, xs, false, false).logits);
+  // With QAT the evaluation forward is the fake-quantized one, i.e. what the int8 model computes.
+  const evaluate = jit((p: JTree, s: JTree, xs: JArray[]) => {
+    const r = forward(arch, p, s, xs, false, false, quantAware);
+    if (quantAware) disposeTree(s);
+    return r.logits;
+  });
   const traceFn = jit((p: JTree, s: JTree, xs: JArray[]) => {
     const r = forward(arch, p, s, xs, false, true);
     return { ...r.trace!, 'head/logits': r.logits };

@@ -6,7 +6,7 @@
 import type { BuiltArchitecture } from '../model/architecture';
 import type { ModelWeights } from '../model/weights';
 import { augmentSample, type SampleAugmenter } from './augment';
-import { initEngine, trainableModel, type Inputs, type TrainableModel } from './engine';
+import { initEngine, trainableModel, type Inputs, type QuantAwareOptions, type TrainableModel } from './engine';
 import { initWeights } from './initWeights';
 import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy } from './metrics';
 import { seededRandom, shuffled } from './random';
@@ -41,6 +41,8 @@ export interface FitOptions {
   readonly augment?: SampleAugmenter;
   readonly distillation?: Distillation;
   readonly initialWeights?: ModelWeights;
+  /** Fine-tune against the int8 grid (fake quantization, frozen batch-norm); see engine.ts. */
+  readonly quantAware?: QuantAwareOptions;
   readonly onEpoch?: (report: EpochReport) => void;
   /** Checked between batches; when it returns true, training stops and keeps the best weights so far. */
   readonly shouldStop?: () => boolean;
@@ -84,6 +86,7 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
     o.initialWeights ?? initWeights(arch, o.seed),
     { learningRate: o.learningRate, weightDecay: o.weightDecay ?? 0 },
     { ...(classWeights ? { classWeights } : {}), alpha: o.distillation?.alpha ?? 1, temperature: o.distillation?.temperature ?? 1 },
+    o.quantAware,
   );
   const shapes = arch.branches.map((b) => b.input);
   const random = seededRandom(o.seed ^ 0x5eed);

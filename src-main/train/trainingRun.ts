@@ -16,6 +16,7 @@ export const trainingRunSchema = z.object({
     alpha: z.number(),
     temperature: z.number(),
     inputClip: z.number(),
+    qatEpochs: z.number().int().nonnegative().optional(),
   }),
   split: z.object({ kind: z.enum(['fixed', 'folds']), train: z.array(z.string()), val: z.array(z.string()), test: z.array(z.string()) }),
   teacherTestBalancedAccuracy: z.number(),

@@ -37,6 +37,7 @@ const recipe: Recipe = {
   alpha: 0.5,
   temperature: 3,
   inputClip: 0,
+  qatEpochs: 2,
 };
 
 test('teacher → memory-aware distillation → int8 → package → onnxruntime inference, end to end', async () => {
@@ -50,6 +51,7 @@ test('teacher → memory-aware distillation → int8 → package → onnxruntime
   const stages = new Set<string>();
   const result = await runPipeline(pipelineData, recipe, { level: parseTargetLevel('custom:tcm'), maxWeightBytes: 4096 }, (p) => stages.add(p.stage));
   assert.deepEqual([...stages], ['teacher', 'search', 'quantize', 'evaluate']);
+  assert.ok(result.quantization.quantAwareValBalancedAccuracy !== undefined, 'quantization-aware fine-tuning ran');
 
   const wide = result.search.points.find((p) => p.shape.widthMultiplier === 4)!;
   assert.equal(wide.valBalancedAccuracy, undefined, 'a student over budget is never trained');
