@@ -97,7 +97,21 @@ export function resample(input: Float32Array, fromRate: number, toRate: number, 
     const first = i - halfWidth + 1;
     let acc = 0;
     if (first >= 0 && first + width <= n) {
-      for (let j = 0; j < width; j++) acc += taps[base + j]! * input[first + j]!;
+      // Four independent sums let the CPU overlap the multiply-adds: ~1.5× faster on 44.1/48 kHz input
+      // (bench/features.ts), and the result differs from one running sum only in the last float64 bits.
+      let a0 = 0;
+      let a1 = 0;
+      let a2 = 0;
+      let a3 = 0;
+      let j = 0;
+      for (; j + 3 < width; j += 4) {
+        a0 += taps[base + j]! * input[first + j]!;
+        a1 += taps[base + j + 1]! * input[first + j + 1]!;
+        a2 += taps[base + j + 2]! * input[first + j + 2]!;
+        a3 += taps[base + j + 3]! * input[first + j + 3]!;
+      }
+      for (; j < width; j++) a0 += taps[base + j]! * input[first + j]!;
+      acc = a0 + a1 + (a2 + a3);
     } else {
       // Near the ends the signal is taken as zero outside the recording.
       const lo = Math.max(0, -first);
