@@ -8,6 +8,7 @@ import { foldBatchNorm } from '../compress/foldBatchNorm';
 import type { PipelineResult } from '../compress/pipeline';
 import { exportFloatModelToOnnx } from '../export/onnxFloat';
 import { exportInt8GraphToOnnx } from '../export/onnxInt8';
+import { writeFirmwareBlob } from '../export/firmwareBlob';
 import { tensorBytes, type Int8Graph } from '../graph/int8Graph';
 import { serializeInt8Graph } from '../graph/int8GraphJson';
 import { allLayers, type BuiltArchitecture } from '../model/architecture';
@@ -75,7 +76,7 @@ export function writePipelinePackage(dir: string, d: PackageDescription, r: Omit
     createdAt: new Date().toISOString(),
     task: d.task,
     modalities: d.modalities.map((m, i) => ({ ...m, inputShape: [...student.arch.branches[i]!.input] })),
-    files: { int8Onnx: 'model.int8.onnx', floatOnnx: 'model.float.onnx', int8Graph: 'int8-graph.json', architecture: 'architecture.json', ...('model.tm2b' in extraFiles ? { firmwareBlob: 'model.tm2b' } : {}) },
+    files: { int8Onnx: 'model.int8.onnx', floatOnnx: 'model.float.onnx', int8Graph: 'int8-graph.json', architecture: 'architecture.json', firmwareBlob: 'model.tm2b' },
     int8: {
       inputs: graph.inputs.map((id, i) => ({ modality: graph.modalities[i]!, scale: graph.tensors[id]!.quant.scales[0]!, zeroPoint: graph.tensors[id]!.quant.zeroPoint })),
       logits: { scale: logits.quant.scales[0]!, zeroPoint: logits.quant.zeroPoint },
@@ -94,6 +95,8 @@ export function writePipelinePackage(dir: string, d: PackageDescription, r: Omit
     'model.float.onnx': floatOnnx,
     'int8-graph.json': enc.encode(serializeInt8Graph(graph)),
     'architecture.json': enc.encode(JSON.stringify(student.arch.spec, null, 2)),
+    // What the C runtime loads: the same integers, with the planner's arena offsets.
+    'model.tm2b': writeFirmwareBlob(graph, plan, { modelId: d.id, modelVersion: d.version }),
     ...extraFiles,
   });
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { findExecutable } from '../../src-main/audio/captureBackend';
 import { repoRoot } from '../../src-main/storage/appPaths';
-import type { DatasetInspection } from '../../src-main/cli/commands/datasetInspection';
+import type { DatasetInspection } from '../../src-main/datasets/datasetInspection';
 import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
 
 function tinym2(args: string[]) {

@@ -1,7 +1,7 @@
 import { openDataset } from '../../datasets/openDataset';
 import { parseArgs, UsageError, type Command, type CommandContext } from '../command';
 import { ProgressBar } from '../progressBar';
-import { inspectDataset, type DatasetInspection } from './datasetInspection';
+import { inspectDataset, type DatasetInspection } from '../../datasets/datasetInspection';
 
 function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

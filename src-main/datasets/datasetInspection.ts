@@ -1,7 +1,7 @@
-import { describeFailure, importRecordings, type ImportFailure } from '../../audio/importReport';
-import { assessTake, type TakeIssueCode, type TakeMeasures } from '../../audio/takeQuality';
-import { labelCounts, recordingRefs, type Dataset, type DatasetProblem } from '../../datasets/dataset';
-import { DatasetError } from '../../datasets/datasetError';
+import { describeFailure, importRecordings, type ImportFailure } from '../audio/importReport';
+import { assessTake, type TakeIssueCode, type TakeMeasures } from '../audio/takeQuality';
+import { labelCounts, recordingRefs, type Dataset, type DatasetProblem } from './dataset';
+import { DatasetError } from './datasetError';
 
 /**
  * What an analyst needs to know about a data set before training on it: who is in it, how the labels
