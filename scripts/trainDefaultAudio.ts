@@ -8,7 +8,10 @@ import { resolve } from 'node:path';
 import { openDataset } from '../src-main/datasets/openDataset';
 import { prepareAudioTrainingData } from '../src-main/train/audioTrainingData';
 import { FeatureCache } from '../src-main/train/featureCache';
-import { runPipeline } from '../src-main/compress/pipeline';
+import { compressTeacher, trainTeacher } from '../src-main/compress/pipeline';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFloatModel, writeFloatModel } from '../src-main/model/weightsFile';
 import { parseTargetLevel } from '../src-main/planner/memoryFit';
 import { writePipelinePackage } from '../src-main/models/packageFromPipeline';
 import { repoRoot } from '../src-main/storage/appPaths';
@@ -32,10 +35,25 @@ const split = prepared.split;
 console.log(`participants: ${split.train.length} train (${data.train.count} crops), ${data.val.count} validation, ${data.test.count} test`);
 
 const budget = { level: parseTargetLevel('gap8:l1-cluster'), maxWeightBytes: 6144 };
-const result = await runPipeline(data, recipe, budget, (p) => {
+const log = (p: { fraction: number; detail: string; epoch?: { model: string; epoch: number; trainLoss: number; valLoss: number; valBalancedAccuracy: number } }) => {
   if (p.epoch && p.epoch.epoch % 5 === 0) console.log(`${p.epoch.model} epoch ${p.epoch.epoch}: loss ${p.epoch.trainLoss.toFixed(3)}, val loss ${p.epoch.valLoss.toFixed(3)}, val bacc ${p.epoch.valBalancedAccuracy.toFixed(2)}`);
   else if (!p.epoch) console.log(`[${(p.fraction * 100).toFixed(0)} %] ${p.detail}`);
-});
+};
+// The teacher is the slow part and a pure function of data, recipe and code: keep it between rebuilds.
+const teacherKey = createHash('sha256').update(JSON.stringify({ recipe: { ...recipe, students: [] }, modalities, split, appVersion })).digest('hex').slice(0, 16);
+const teacherFile = resolve(repoRoot, '.cache', `default-audio-teacher-${teacherKey}.model.json`);
+const t0 = performance.now();
+let teacher;
+if (existsSync(teacherFile)) {
+  teacher = readFloatModel(teacherFile);
+  console.log(`reusing the teacher trained earlier (${teacherFile})`);
+} else {
+  teacher = await trainTeacher(data, recipe, log, 0.3);
+  mkdirSync(resolve(repoRoot, '.cache'), { recursive: true });
+  writeFloatModel(teacherFile, teacher.arch, teacher.weights);
+}
+const result = { ...(await compressTeacher(data, recipe, budget, teacher, log, 0.3)), seconds: (performance.now() - t0) / 1000 };
+console.log(`quantization: ${result.quantization.method} (validation int8 balanced accuracy: post-training ${result.quantization.postTrainingValBalancedAccuracy.toFixed(3)}, quantization-aware ${result.quantization.quantAwareValBalancedAccuracy?.toFixed(3) ?? 'n/a'})`);
 const t = result.test;
 console.log(`test balanced accuracy: teacher ${t.teacher.balancedAccuracy.toFixed(3)}, student float ${t.studentFloat.balancedAccuracy.toFixed(3)}, student int8 ${t.studentInt8.balancedAccuracy.toFixed(3)}`);
 console.log(`student ${result.search.chosen.point.label}: ${result.plan.weightBytes} B weights, ${result.plan.peakActivationBytes} B peak activations; ${result.seconds.toFixed(0)} s`);

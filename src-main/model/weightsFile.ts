@@ -3,7 +3,8 @@
  * atomically. This is what `tinym2 train` leaves for `tinym2 compress`, and what a package keeps so it can
  * be retrained from.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { z } from 'zod';
 import { buildArchitecture, type BuiltArchitecture } from './architecture';
 import type { ModelWeights, ParamTree } from './weights';
@@ -38,9 +39,7 @@ function decodeTree(t: Record<string, Record<string, string>>): ParamTree {
 }
 
 export function writeFloatModel(file: string, arch: BuiltArchitecture, weights: ModelWeights): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ format: 'tinym2-float-model', version: 1, architecture: arch.spec, params: encodeTree(weights.params), state: encodeTree(weights.state) }));
-  renameSync(tmp, file);
+  writeFileAtomic(file, JSON.stringify({ format: 'tinym2-float-model', version: 1, architecture: arch.spec, params: encodeTree(weights.params), state: encodeTree(weights.state) }));
 }
 
 export function readFloatModel(file: string): { arch: BuiltArchitecture; weights: ModelWeights } {

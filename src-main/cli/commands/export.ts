@@ -1,4 +1,5 @@
-import { copyFileSync, renameSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../storage/atomicFile';
 import { join, resolve } from 'node:path';
 import { loadPackage } from '../../models/catalog';
 import { parseArgs, UsageError, type Command } from '../command';
@@ -29,9 +30,7 @@ export const exportCommand: Command = {
     const file = meta.files[FORMATS[format as keyof typeof FORMATS]];
     if (!file) throw new Error(`${join(dir, 'model.json')}: this package has no ${format} file`);
     const target = resolve(out);
-    const tmp = `${target}.${process.pid}.tmp`;
-    copyFileSync(join(dir, file), tmp);
-    renameSync(tmp, target);
+    writeFileAtomic(target, readFileSync(join(dir, file)));
     ctx.out(`wrote ${target} (${format} of ${meta.id} v${meta.version})`);
     return 0;
   },

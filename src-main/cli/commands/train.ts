@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../../storage/atomicFile';
 import { join, resolve } from 'node:path';
 import { trainTeacher, scoreFloat } from '../../compress/pipeline';
 import { openDataset } from '../../datasets/openDataset';
@@ -66,9 +67,7 @@ export const trainCommand: Command = {
       teacherTestBalancedAccuracy: test.balancedAccuracy,
       createdAt: new Date().toISOString(),
     });
-    const tmp = join(runDir, `run.json.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(run, null, 2));
-    renameSync(tmp, join(runDir, 'run.json'));
+    writeFileAtomic(join(runDir, 'run.json'), JSON.stringify(run, null, 2));
     ctx.out(`teacher: ${teacher.arch.params} parameters, test balanced accuracy ${(test.balancedAccuracy * 100).toFixed(1)} %`);
     ctx.out(`saved ${runDir} — next: tinym2 compress ${runDir} --target gap8:l1-cluster`);
     return 0;
