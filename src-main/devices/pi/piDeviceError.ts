@@ -1,0 +1,29 @@
+/**
+ * Everything that can go wrong talking to a Pi, in words a field technician can act on. `kind` lets the
+ * CLI and UI choose an icon or a next step; `message` is the sentence to show.
+ */
+export type PiDeviceErrorKind =
+  | 'unreachable'
+  | 'fingerprint_changed'
+  | 'token_rejected'
+  | 'not_paired'
+  | 'pairing_code_wrong'
+  | 'pairing_locked'
+  | 'signature_rejected'
+  | 'upload_corrupted'
+  | 'test_inference_failed'
+  | 'verification_mismatch'
+  | 'no_model'
+  | 'no_previous_model'
+  | 'upload_cut'
+  | 'refused';
+
+export class PiDeviceError extends Error {
+  override readonly name = 'PiDeviceError';
+  constructor(
+    readonly kind: PiDeviceErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
