@@ -1,14 +1,40 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { recorderCommand } from '../audio/captureBackend';
+import { CaptureError } from '../audio/captureError';
+import { MODEL_SAMPLE_RATE } from '../audio/wavImport';
 import { checkUsb } from '../devices/usbAvailability';
-import { scanModels } from '../models/catalog';
+import { InferenceError } from '../infer/inferenceError';
+import { openModelSession, type ModelSession } from '../infer/modelSession';
+import { scanModels, type CatalogEntry } from '../models/catalog';
+import { writeFileAtomic } from '../screening/atomicWrite';
+import { CaptureBusyError, LiveTakes } from '../screening/liveTakes';
+import { ResultStore } from '../screening/resultStore';
+import { screenRecordings, type RecordingSource } from '../screening/screenRecordings';
+import { sessionReportCsv, sessionReportHtml } from '../screening/sessionReport';
+import { TakeNotFoundError, TakeStore } from '../screening/takeStore';
+import { requiredBytes } from '../planner/memoryFit';
+import { bundledTargets, loadTargets } from '../planner/target';
 import type { AppPaths } from '../storage/appPaths';
+import type { ScreeningResult } from './contract';
 import type { EventBus } from './eventBus';
 import { ServiceError, type ServiceHandlers } from './dispatch';
+import { exportModelPackage, importModelPackage } from './modelTransfer';
 
 export interface ServiceContext {
   readonly paths: AppPaths;
   readonly transport: 'electron' | 'bridge';
   readonly events: EventBus;
   readonly version: string;
+  /** Environment of the microphone recorder (PATH, PULSE_SERVER); the app's own when absent. */
+  readonly captureEnv?: NodeJS.ProcessEnv;
+}
+
+/** Turns the domain's own failures into words for the person who asked; anything else stays a bug report. */
+function asServiceError(e: unknown): unknown {
+  if (e instanceof InferenceError || e instanceof CaptureError || e instanceof CaptureBusyError) return new ServiceError(e.message);
+  if (e instanceof TakeNotFoundError) return new ServiceError(e.message, 'not_found');
+  return e;
 }
 
 /** The services behind the API: implemented once, unaware of which transport called them. */
@@ -18,6 +44,49 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
       { dir: ctx.paths.bundledModelsDir, source: 'bundled' },
       { dir: ctx.paths.userModelsDir, source: 'user' },
     ]);
+  const findModel = async (id: string, field = 'id'): Promise<CatalogEntry> => {
+    const found = (await catalog()).models.find((m) => m.meta.id === id);
+    if (!found) throw new ServiceError(`field '${field}': no model with id '${id}'`, 'not_found');
+    return found;
+  };
+
+  // Patient audio and results stay in the app's own data folder.
+  const takes = new TakeStore(join(ctx.paths.dataDir, 'screening', 'takes'));
+  const results = new ResultStore(join(ctx.paths.dataDir, 'screening', 'results'));
+  const live = new LiveTakes(takes, ctx.events, ctx.captureEnv);
+
+  // Opening an onnxruntime session costs tens of milliseconds; a package is keyed by what would change it.
+  const sessions = new Map<string, Promise<ModelSession>>();
+  const sessionFor = (entry: CatalogEntry): Promise<ModelSession> => {
+    const key = `${entry.dir}|${entry.meta.createdAt}|${entry.meta.sha256?.[entry.meta.files.int8Onnx] ?? ''}`;
+    let s = sessions.get(key);
+    if (!s) {
+      s = openModelSession(entry.dir);
+      s.catch(() => sessions.delete(key));
+      sessions.set(key, s);
+    }
+    return s;
+  };
+
+  const screen = async (modelId: string, recordings: Record<string, RecordingSource>, field: string, subjectCode: string | undefined): Promise<ScreeningResult> => {
+    const entry = await findModel(modelId, 'modelId');
+    try {
+      const result = await screenRecordings(await sessionFor(entry), { recordings, field, ...(subjectCode ? { subjectCode } : {}) });
+      results.save(result);
+      return result;
+    } catch (e) {
+      throw asServiceError(e);
+    }
+  };
+
+  /** A stored take as a recording for `modality`; the request field is named when it does not fit. */
+  const takeSource = async (modality: string, takeId: string): Promise<RecordingSource> => {
+    const report = await takes.report(takeId).catch((e: unknown) => {
+      throw e instanceof TakeNotFoundError ? new ServiceError(`field 'takes.${modality}': ${e.message}`, 'not_found') : e;
+    });
+    if (report.modality !== modality) throw new ServiceError(`field 'takes.${modality}': take ${takeId} is a ${report.modality} recording, not ${modality}`);
+    return report.problem ? { kind: 'unusable', source: report.source, problem: report.problem } : { kind: 'file', file: takes.wavPath(takeId), source: report.source };
+  };
 
   return {
     'app.info': async () => ({
@@ -35,6 +104,85 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
       const found = (await catalog()).models.find((m) => m.meta.id === id);
       if (!found) throw new ServiceError(`no model with id '${id}'`, 'not_found');
       return { ...found.meta, source: found.source };
+    },
+    'models.details': async ({ id }) => {
+      const entry = await findModel(id);
+      const files = Object.entries(entry.meta.files)
+        .filter((e): e is [string, string] => e[1] !== undefined)
+        .map(([role, name]) => ({ role, name, bytes: statSync(join(entry.dir, name)).size }));
+      const { weightBytes, peakActivationBytes, scratchBytes } = entry.meta.memory;
+      const needs = { weightBytes, peakActivationBytes, scratchBytes };
+      const targetsDir = join(ctx.paths.resourcesDir, 'targets');
+      const memory = (existsSync(targetsDir) ? loadTargets(targetsDir) : bundledTargets()).flatMap((t) =>
+        t.levels.map((l) => {
+          const required = requiredBytes(needs, l);
+          return { target: t.id, targetName: t.name, level: l.id, levelName: l.name, holds: [...l.holds], capacityBytes: l.capacityBytes, requiredBytes: required, fits: required <= l.capacityBytes };
+        }),
+      );
+      return { model: { ...entry.meta, source: entry.source }, dir: entry.dir, files, totalBytes: weightBytes + peakActivationBytes + scratchBytes, memory };
+    },
+    'models.import': async ({ path, replace }) => {
+      const out = await importModelPackage(path, ctx.paths.userModelsDir, (await catalog()).models, replace);
+      return { model: { ...out.meta, source: 'user' as const }, dir: out.dir, replaced: out.replaced };
+    },
+    'models.export': async ({ id, destination }) => exportModelPackage(await findModel(id), destination),
+    'screen.uploadRecording': async ({ modality, fileName, base64 }) => {
+      const bytes = Buffer.from(base64, 'base64');
+      return takes.saveUpload(modality, fileName, bytes);
+    },
+    'screen.takeAudio': async ({ takeId }) => {
+      try {
+        return { takeId, mime: 'audio/wav' as const, base64: Buffer.from(await takes.audio(takeId)).toString('base64') };
+      } catch (e) {
+        throw asServiceError(e);
+      }
+    },
+    'screen.classifyFiles': async ({ modelId, recordings, subjectCode }) =>
+      screen(modelId, Object.fromEntries(Object.entries(recordings).map(([m, file]) => [m, { kind: 'file' as const, file }])), 'recordings', subjectCode),
+    'screen.classifyTakes': async ({ modelId, takes: byModality, subjectCode }) => {
+      const recordings: Record<string, RecordingSource> = {};
+      for (const [modality, takeId] of Object.entries(byModality)) recordings[modality] = await takeSource(modality, takeId);
+      return screen(modelId, recordings, 'takes', subjectCode);
+    },
+    'screen.exportSession': async ({ screeningId, folder, subjectCode }) => {
+      const stored = await results.load(screeningId);
+      if (!stored) throw new ServiceError(`field 'screeningId': no screening with id '${screeningId}' on this machine`, 'not_found');
+      const r = subjectCode ? { ...stored, subjectCode } : stored;
+      const stem = `screening-${r.subjectCode ?? 'anonymous'}-${r.createdAt.slice(0, 19).replace(/[:T]/g, '-')}`;
+      const files = [join(folder, `${stem}.html`), join(folder, `${stem}.json`), join(folder, `${stem}.csv`)];
+      try {
+        writeFileAtomic(files[0]!, sessionReportHtml(r));
+        writeFileAtomic(files[1]!, `${JSON.stringify(r, null, 2)}\n`);
+        writeFileAtomic(files[2]!, sessionReportCsv(r));
+      } catch (e) {
+        throw new ServiceError(`field 'folder': cannot write the report into ${folder} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      return { files };
+    },
+    'capture.status': async () => {
+      try {
+        const cmd = recorderCommand({ sampleRate: MODEL_SAMPLE_RATE, searchPath: (ctx.captureEnv ?? process.env).PATH ?? '' });
+        return { available: true, recorder: cmd.name };
+      } catch (e) {
+        if (e instanceof CaptureError) return { available: false, reason: e.message };
+        throw e;
+      }
+    },
+    'capture.start': async ({ modality, durationSeconds }) => {
+      try {
+        const take = live.start(modality, durationSeconds);
+        return { takeId: take.takeId, recorder: take.recorder, expectedSeconds: take.expectedSeconds };
+      } catch (e) {
+        throw asServiceError(e);
+      }
+    },
+    'capture.stop': async ({ takeId }) => ({ stopped: live.stop(takeId) }),
+    'capture.result': async ({ takeId }) => {
+      try {
+        return await live.result(takeId);
+      } catch (e) {
+        throw asServiceError(e);
+      }
     },
     'devices.list': async () => ({ usb: await checkUsb(), devices: [] }),
   };

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dispatch, type ServiceHandlers } from '../../src-main/api/dispatch';
 
-const base: ServiceHandlers = {
+const base = {
   'app.info': async () => ({ name: 'n', version: 'v', transport: 'bridge', platform: 'p', dataDir: 'd' }),
   'models.list': async () => ({ models: [], problems: [] }),
   'models.get': async () => {
     throw new Error('disk on fire');
   },
   'devices.list': async () => ({ usb: { available: true }, devices: [] }),
-};
+} satisfies Partial<ServiceHandlers> as Partial<ServiceHandlers> as ServiceHandlers; // only the methods these tests call
 
 test('a service can never send what the contract does not promise', async () => {
   const broken = { ...base, 'app.info': async () => ({ name: 'n' }) } as unknown as ServiceHandlers;

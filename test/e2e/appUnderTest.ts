@@ -17,9 +17,10 @@ export interface AppUnderTest {
 
 /**
  * The real services and the real built renderer behind the bridge, with a throw-away data folder so a
- * test never touches a real profile. `resourcesDir` defaults to the repository's own resources/.
+ * test never touches a real profile. `resourcesDir` defaults to the repository's own resources/; `captureEnv`
+ * points the microphone recorder at e.g. a private PulseAudio server.
  */
-export async function startAppUnderTest(options: { resourcesDir?: string } = {}): Promise<AppUnderTest> {
+export async function startAppUnderTest(options: { resourcesDir?: string; captureEnv?: NodeJS.ProcessEnv } = {}): Promise<AppUnderTest> {
   const staticDir = join(repoRoot, 'out', 'renderer');
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error('out/renderer is not built: run `npm run build` (npm test does)');
   const dataDir = await mkdtemp(join(tmpdir(), 'tinym2-data-'));
@@ -30,6 +31,7 @@ export async function startAppUnderTest(options: { resourcesDir?: string } = {})
     transport: 'bridge',
     events,
     version: 'test',
+    ...(options.captureEnv ? { captureEnv: options.captureEnv } : {}),
   });
   const bridge = await startBridge({ services, events, staticDir });
   return { bridge, events, dataDir, resourcesDir, close: () => bridge.close() };

@@ -54,8 +54,9 @@ describe('renderer through the bridge, in Debian Chromium', () => {
     assert.match(text, /5\.66 KB/);
     assert.match(text, /fits GAP8 cluster L1/);
     assert.match(text, /too big for GAP8 FC L1/);
-    await card.getByRole('button', { name: 'Show layers' }).click();
-    assert.match(await card.locator('table').innerText(), /cough\/conv1\s+conv2d\s+32×20×8/);
+    await card.getByRole('button', { name: 'Details' }).click();
+    const details = page.getByTestId('model-details');
+    assert.match(await details.locator('table.layers').innerText(), /cough\/conv1\s+conv2d\s+32×20×8/);
     await page.screenshot({ path: join(screenshotDir, 'page-models-listed.png'), fullPage: true });
     await page.close();
   });
@@ -65,7 +66,7 @@ describe('renderer through the bridge, in Debian Chromium', () => {
     await page.goto(app.bridge.url);
     const steps = page.getByRole('list', { name: 'Capture steps' });
     await steps.waitFor();
-    assert.match(await steps.innerText(), /cough[\s\S]*Cough three times[\s\S]*speech[\s\S]*Count from 1 to 20/);
+    assert.match(await steps.innerText(), /cough[\s\S]*Cough three times[\s\S]*speech[\s\S]*Count from 1 to 20/i);
     await page.close();
   });
 
