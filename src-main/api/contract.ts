@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { modelPackageMetaSchema } from '../models/packageMeta';
+import type { EventGroup, MethodGroup } from './methods/group';
+import { deviceEvents, deviceMethods } from './methods/devices';
+import { poseMethods } from './methods/pose';
+import { retrainEvents, retrainMethods } from './methods/retrain';
+
+export { usbStatusSchema } from './methods/devices';
 
 /**
  * The one API contract between the renderer and the services. Every request, response and event is
@@ -81,13 +87,8 @@ export const screeningResultSchema = z.object({
 });
 export type ScreeningResult = z.infer<typeof screeningResultSchema>;
 
-export const usbStatusSchema = z.object({
-  available: z.boolean(),
-  /** Why USB cannot be used, in words a technician can act on. */
-  reason: z.string().optional(),
-});
-
-export const apiMethods = {
+/** Methods of the core app, models and screening; other groups live in api/methods/ (one file each). */
+const coreMethods = {
   'app.info': {
     request: empty,
     response: z.object({
@@ -184,24 +185,11 @@ export const apiMethods = {
     request: z.object({ takeId: takeIdSchema }).strict(),
     response: takeReportSchema,
   },
-  'devices.list': {
-    request: empty,
-    response: z.object({
-      usb: usbStatusSchema,
-      devices: z.array(
-        z.object({
-          id: z.string(),
-          kind: z.enum(['gapuino', 'pi']),
-          name: z.string(),
-          state: z.enum(['connected', 'disconnected', 'busy', 'error']),
-          model: z.string().optional(),
-        }),
-      ),
-    }),
-  },
-} as const satisfies Record<string, { request: z.ZodType; response: z.ZodType }>;
+} as const satisfies MethodGroup;
 
-export const apiEvents = {
+export const apiMethods = { ...coreMethods, ...deviceMethods, ...retrainMethods, ...poseMethods } as const satisfies MethodGroup;
+
+const coreEvents = {
   /** Sent to each new listener on connection, so the UI can show that the link is up. */
   'app.status': z.object({ connected: z.literal(true), transport: z.enum(['electron', 'bridge']), at: z.number() }),
   'job.progress': z.object({
@@ -211,8 +199,9 @@ export const apiEvents = {
     detail: z.string().optional(),
   }),
   'audio.level': z.object({ takeId: z.string(), rmsDbfs: z.number(), peakDbfs: z.number(), t: z.number() }),
-  'device.hotplug': z.object({ id: z.string(), change: z.enum(['attached', 'detached']) }),
-} as const satisfies Record<string, z.ZodType>;
+} as const satisfies EventGroup;
+
+export const apiEvents = { ...coreEvents, ...deviceEvents, ...retrainEvents } as const satisfies EventGroup;
 
 export type ApiMethod = keyof typeof apiMethods;
 export type ApiRequest<M extends ApiMethod> = z.input<(typeof apiMethods)[M]['request']>;

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { recorderCommand } from '../audio/captureBackend';
 import { CaptureError } from '../audio/captureError';
 import { MODEL_SAMPLE_RATE } from '../audio/wavImport';
-import { checkUsb } from '../devices/usbAvailability';
 import { InferenceError } from '../infer/inferenceError';
 import { openModelSession, type ModelSession } from '../infer/modelSession';
 import { scanModels, type CatalogEntry } from '../models/catalog';
@@ -20,6 +19,9 @@ import type { ScreeningResult } from './contract';
 import type { EventBus } from './eventBus';
 import { ServiceError, type ServiceHandlers } from './dispatch';
 import { exportModelPackage, importModelPackage } from './modelTransfer';
+import { createDeviceHandlers } from './handlers/devices';
+import { createPoseHandlers } from './handlers/pose';
+import { createRetrainHandlers } from './handlers/retrain';
 
 export interface ServiceContext {
   readonly paths: AppPaths;
@@ -184,6 +186,8 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
         throw asServiceError(e);
       }
     },
-    'devices.list': async () => ({ usb: await checkUsb(), devices: [] }),
+    ...createDeviceHandlers(ctx),
+    ...createRetrainHandlers(ctx),
+    ...createPoseHandlers(ctx),
   };
 }
