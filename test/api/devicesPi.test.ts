@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ApiEventPayload, ApiMethod, ApiResponse } from '../../src-main/api/contract';
+import { dispatch, type DispatchResult, type ServiceHandlers } from '../../src-main/api/dispatch';
+import { EventBus } from '../../src-main/api/eventBus';
+import { createServices } from '../../src-main/api/services';
+import { repoRoot } from '../../src-main/storage/appPaths';
+import { startAgentProcess, type AgentProcess } from '../devices/pi/piFixture';
+
+const root = mkdtempSync(join(tmpdir(), 'tm2-devices-pi-api-'));
+const dataDir = join(root, 'studio');
+const resourcesDir = join(repoRoot, 'resources');
+const events = new EventBus();
+const progress: ApiEventPayload<'device.deployProgress'>[] = [];
+events.subscribe((e, p) => e === 'device.deployProgress' && progress.push(p as ApiEventPayload<'device.deployProgress'>));
+let services: ServiceHandlers;
+let agent: AgentProcess;
+let impostor: AgentProcess | undefined;
+
+before(async () => {
+  services = createServices({ paths: { dataDir, resourcesDir, bundledModelsDir: join(resourcesDir, 'models'), userModelsDir: join(dataDir, 'models') }, transport: 'bridge', events, version: 'test' });
+  agent = await startAgentProcess(join(root, 'agent'));
+});
+after(async () => {
+  await agent?.stop();
+  await impostor?.stop();
+});
+
+const call = (method: string, request: unknown): Promise<DispatchResult> => dispatch(services, method, request);
+async function ok<M extends ApiMethod>(method: M, request: unknown): Promise<ApiResponse<M>> {
+  const r = await call(method, request);
+  if (!r.ok) assert.fail(`${method} failed: ${r.error.message}`);
+  return r.result as ApiResponse<M>;
+}
+async function failure(method: string, request: unknown): Promise<string> {
+  const r = await call(method, request);
+  assert.equal(r.ok, false, `${method} should fail`);
+  return r.ok ? '' : r.error.message;
+}
+
+test('a real agent on 127.0.0.1: wrong code, pair, deploy twice with progress, roll back, unreachable, impersonation, unpair', async () => {
+  const address = `127.0.0.1:${agent.port}`;
+  const id = `pi://${address}`;
+  const wrong = agent.code() === '000000' ? '111111' : '000000';
+  assert.match(await failure('devices.pairPi', { address, code: wrong }), /refused the pairing code: it is wrong or expired/);
+
+  const paired = await ok('devices.pairPi', { address, code: agent.code()! });
+  assert.equal(paired.id, id);
+  assert.equal(paired.fingerprint, agent.fingerprint256, 'the fingerprint shown is the one the agent printed');
+
+  let pi = (await ok('devices.list', {})).devices.find((d) => d.id === id);
+  assert.equal(pi?.kind, 'pi');
+  assert.equal(pi?.state, 'connected');
+  assert.equal(pi?.fingerprint, agent.fingerprint256);
+
+  progress.length = 0;
+  const first = await ok('devices.deploy', { deviceId: id, modelId: 'coswara-gender-audio' });
+  assert.equal(first.maxDiffLsb, 0);
+  assert.match(first.summary, /equals this computer's, value for value/);
+  assert.deepEqual([...new Set(progress.map((p) => p.stage))], ['sign', 'upload', 'verify', 'done']);
+  assert.equal(progress.at(-1)!.fraction, 1);
+  console.log(`Pi deploy of coswara-gender-audio: ${first.seconds.toFixed(2)} s, ${progress.length} progress events`);
+
+  await ok('devices.deploy', { deviceId: id, modelId: 'pose-depth-thermal' });
+  pi = (await ok('devices.list', {})).devices.find((d) => d.id === id);
+  assert.equal(pi?.model, 'pose-depth-thermal 1.0.0');
+  assert.equal(pi?.previousModel, 'coswara-gender-audio 1.0.0');
+  assert.equal((await ok('devices.rollback', { deviceId: id })).model, 'coswara-gender-audio 1.0.0');
+
+  const port = agent.port;
+  await agent.stop();
+  pi = (await ok('devices.list', {})).devices.find((d) => d.id === id);
+  assert.equal(pi?.state, 'disconnected');
+  assert.match(pi?.problem ?? '', /Cannot reach the Pi/);
+  assert.match(await failure('devices.deploy', { deviceId: id, modelId: 'coswara-gender-audio' }), /Cannot reach the Pi at pi:\/\/127\.0\.0\.1:\d+ .*tinym2-agent is running/);
+
+  // Another agent (a new certificate) answering on the paired address: nothing is sent to it.
+  impostor = await startAgentProcess(join(root, 'impostor'), port);
+  const message = await failure('devices.deploy', { deviceId: id, modelId: 'coswara-gender-audio' });
+  assert.match(message, /different certificate.*another device pretending to be the Pi.*Pair again only if you trust the device/);
+  assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === id)?.state, 'error');
+
+  assert.deepEqual(await ok('devices.unpairPi', { deviceId: id }), { removed: true });
+  assert.equal((await ok('devices.list', {})).devices.some((d) => d.id === id), false);
+});
