@@ -2,7 +2,7 @@
  * `npm run bench:audio` → bench/results/audio.json. Participant-grouped 5-fold cross-validation of the
  * method on the real Coswara gender task (teacher float, student alone, student distilled, distilled
  * int8), two folds at a time on worker threads, plus the bundled model's bytes, memory per target and its
- * fixed-split figures. Options: --epochs N --crops N --folds N (defaults are the bundled model's recipe).
+ * fixed-split figures. Options: --epochs N --crops N --batch N --folds N (defaults: the bundled model's recipe).
  */
 import { mkdirSync, writeFileSync, renameSync, readFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -27,7 +27,12 @@ const m = /^w([\d.]+)-d(\d+)-k(\d+)-fc(\d+)$/.exec(chosen);
 if (!m) throw new Error(`${packageDir}: cannot read the student's shape from '${chosen}'`);
 const student = { widthMultiplier: Number(m[1]), depth: Number(m[2]), kernelSize: Number(m[3]), denseUnits: Number(m[4]) };
 const folds = arg('folds', 5);
-const recipe = { ...DEFAULT_AUDIO_RECIPE, fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs) } };
+// Fewer crops or epochs than the bundled recipe shrink the number of optimiser steps: keep an eye on
+// `steps` in the output, since a starved teacher scores at chance and says nothing about distillation.
+const recipe = {
+  ...DEFAULT_AUDIO_RECIPE,
+  fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs), batchSize: arg('batch', DEFAULT_AUDIO_RECIPE.fit.batchSize) },
+};
 const jobs: FoldJob[] = Array.from({ length: folds }, (_, fold) => ({
   datasetDir,
   labelColumn: 'g',
