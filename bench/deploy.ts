@@ -9,7 +9,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileDurably } from '../src-main/devices/pi/durableFile';
+import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { goldenInputs } from '../src-main/devices/pi/goldenInput';
 import { deployToPi, inferOnPi, pairPi, pairedTarget, type DeployReport } from '../src-main/devices/pi/piClient';
 import { loadPackage } from '../src-main/models/catalog';
@@ -110,7 +110,7 @@ try {
   };
   const path = join(repoRoot, 'bench', 'results', 'deploy.json');
   const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
-  writeFileDurably(path, `${JSON.stringify({ ...existing, pi }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ ...existing, pi }, null, 2)}\n`);
   console.log(`wrote ${path}`);
 } finally {
   await agent.stop();

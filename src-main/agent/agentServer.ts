@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { dequantizeValues } from '../compress/quantize';
 import { softmaxRow } from '../train/metrics';
-import { writeFileDurably } from '../devices/pi/durableFile';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { base64ToInt8, inferRequestSchema, pairRequestSchema, type AgentErrorBody, type InferResponse, type InfoResponse, type PairResponse } from '../devices/pi/piProtocol';
 import { AgentError } from './agentError';
 import { ModelStore } from './modelStore';
@@ -42,7 +42,7 @@ function agentIdOf(dataDir: string): string {
   const path = join(dataDir, 'agent.json');
   if (existsSync(path)) return z.object({ agentId: z.string().min(1) }).parse(JSON.parse(readFileSync(path, 'utf8'))).agentId;
   const agentId = randomUUID();
-  writeFileDurably(path, `${JSON.stringify({ agentId }, null, 2)}\n`);
+  writeFileAtomic(path, `${JSON.stringify({ agentId }, null, 2)}\n`);
   return agentId;
 }
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { openModelSession, type ModelSession } from '../infer/modelSession';
 import { manifestDigest, verifySignedManifest, type SignedManifest } from '../devices/modelSigning';
-import { fsyncDir, writeFileDurably } from '../devices/pi/durableFile';
+import { fsyncDir, writeFileAtomic } from '../storage/atomicFile';
 import { modelRefSchema, type ActivationResponse, type ModelRef } from '../devices/pi/piProtocol';
 import { ChunkReader, MAX_UPLOAD_HEADER_BYTES, UPLOAD_MAGIC, uploadHeaderSchema } from '../devices/pi/uploadFormat';
 import { AgentError } from './agentError';
@@ -115,7 +115,7 @@ export class ModelStore {
   }
 
   private writePointer(p: ActiveFile): void {
-    writeFileDurably(this.activePath, `${JSON.stringify(p, null, 2)}\n`);
+    writeFileAtomic(this.activePath, `${JSON.stringify(p, null, 2)}\n`);
     this.pointer = p;
   }
 
@@ -219,7 +219,7 @@ export class ModelStore {
       if (hash.digest('hex') !== f.sha256) throw new AgentError(422, 'hash_mismatch', `${f.name} does not match its signed SHA-256 (corrupted in transit or changed after signing); nothing changed`);
     }
     if (!(await reader.atEnd())) throw new AgentError(400, 'bad_request', 'the upload has bytes after the last file');
-    writeFileDurably(join(staging, SIGNED_MANIFEST_FILE), JSON.stringify(signed));
+    writeFileAtomic(join(staging, SIGNED_MANIFEST_FILE), JSON.stringify(signed));
     fsyncDir(staging);
 
     let tested: { session: ModelSession; latencyMs: number; outputLength: number };

@@ -8,7 +8,7 @@ import { createHash, createPublicKey, randomBytes, randomInt, timingSafeEqual } 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from '../devices/pi/durableFile';
+import { writeFileAtomic } from '../storage/atomicFile';
 
 const pairingsFileSchema = z.object({
   studios: z.array(z.object({ tokenSha256: z.string().regex(/^[0-9a-f]{64}$/), studioPublicKey: z.string(), studioName: z.string().optional(), pairedAt: z.string() })),
@@ -100,7 +100,7 @@ export class Pairing {
     }
     const token = randomBytes(32).toString('base64url');
     this.pairings = { studios: [...this.pairings.studios, { tokenSha256: sha256(token), studioPublicKey, ...(studioName ? { studioName } : {}), pairedAt: new Date(t).toISOString() }] };
-    writeFileDurably(this.path, `${JSON.stringify(this.pairings, null, 2)}\n`, 0o600);
+    writeFileAtomic(this.path, `${JSON.stringify(this.pairings, null, 2)}\n`, 0o600);
     this.failures = [];
     // One-time: the next studio needs a new code.
     this.issueCode();

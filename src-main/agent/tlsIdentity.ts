@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fsyncDir } from '../devices/pi/durableFile';
+import { fsyncDir } from '../storage/atomicFile';
 
 export interface TlsIdentity {
   readonly key: string;

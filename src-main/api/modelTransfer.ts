@@ -4,33 +4,13 @@
  * the person chose. Both copy only model.json and the files it names, into a staging folder beside the
  * target that is fsynced and renamed into place, so a crash never leaves half a package.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { fsyncDir, writeSynced } from '../storage/atomicFile';
 import { basename, dirname, join } from 'node:path';
 import { loadPackage, type CatalogEntry } from '../models/catalog';
 import type { ModelPackageMeta } from '../models/packageMeta';
 import { ServiceError } from './dispatch';
 
-function writeSynced(path: string, bytes: Uint8Array): void {
-  const fd = openSync(path, 'w');
-  try {
-    let at = 0;
-    while (at < bytes.byteLength) at += writeSync(fd, bytes, at);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** model.json and every file it names: what a package is, whatever else lies in its folder. */
 export function packageFiles(meta: ModelPackageMeta): string[] {
   return ['model.json', ...new Set(Object.values(meta.files).filter((f): f is string => f !== undefined))];
 }

@@ -6,7 +6,7 @@ import { MODEL_SAMPLE_RATE } from '../audio/wavImport';
 import { InferenceError } from '../infer/inferenceError';
 import { openModelSession, type ModelSession } from '../infer/modelSession';
 import { scanModels, type CatalogEntry } from '../models/catalog';
-import { writeFileAtomic } from '../screening/atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { CaptureBusyError, LiveTakes } from '../screening/liveTakes';
 import { ResultStore } from '../screening/resultStore';
 import { screenRecordings, type RecordingSource } from '../screening/screenRecordings';

@@ -8,7 +8,7 @@ import { buildArchitecture } from '../model/architecture';
 import { tinyM2Net } from '../model/tinyM2Net';
 import { readFloatModel, writeFloatModel } from '../model/weightsFile';
 import { parseTargetLevel } from '../planner/memoryFit';
-import { writeFileAtomic } from '../screening/atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { checkpointedFit } from './checkpointedFit';
 import { loadJobData } from './jobData';
 import type { JobWorkerData, JobWorkerMessage } from './jobProtocol';

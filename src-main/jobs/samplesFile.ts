@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { PipelineData } from '../compress/pipeline';
 import type { SampleSet } from '../train/sampleSet';
-import { writeFileAtomic } from '../screening/atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 
 const setSchema = z.object({
   count: z.number().int().nonnegative(),

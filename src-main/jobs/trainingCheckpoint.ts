@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ModelWeights, ParamTree } from '../model/weights';
-import { writeFileAtomic } from '../screening/atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 import type { EpochReport } from '../train/fit';
 
 export interface TrainingCheckpoint {

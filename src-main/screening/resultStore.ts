@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { screeningResultSchema, type ScreeningResult } from '../api/contract';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 
 /**
  * Results are kept in the data folder so the report is made from what the model said, not from whatever

@@ -12,7 +12,7 @@ import { takeReportSchema, type TakeReport } from '../api/contract';
 import { AudioImportError } from '../audio/audioImportError';
 import { assessTake, measureTake, type TakeQuality } from '../audio/takeQuality';
 import { importWavBytes, MODEL_SAMPLE_RATE } from '../audio/wavImport';
-import { writeFileAtomic } from './atomicWrite';
+import { writeFileAtomic } from '../storage/atomicFile';
 import { waveformPeaks } from './waveform';
 
 export class TakeNotFoundError extends Error {

@@ -24,7 +24,7 @@ import { writePipelinePackage } from '../../models/packageFromPipeline';
 import { parseTargetLevel } from '../../planner/memoryFit';
 import { planMemory } from '../../planner/planMemory';
 import { bundledTargets, loadTargets, type Target } from '../../planner/target';
-import { writeFileAtomic } from '../../screening/atomicWrite';
+import { writeFileAtomic } from '../../storage/atomicFile';
 import { saveDataset } from '../../store/datasets';
 import { importRecordings } from '../../store/importRecordings';
 import { addModel, listModels, setModelStatus } from '../../store/modelRecords';

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { writeFileDurably } from './durableFile';
+import { writeFileAtomic } from '../../storage/atomicFile';
 import type { PiAddress } from './piAddress';
 
 export const pairedPiSchema = z.object({
@@ -38,7 +38,7 @@ export function loadPairedPis(dataDir: string): PairedPi[] {
 }
 
 function save(dataDir: string, pis: readonly PairedPi[]): void {
-  writeFileDurably(storePath(dataDir), `${JSON.stringify({ pis }, null, 2)}\n`, 0o600);
+  writeFileAtomic(storePath(dataDir), `${JSON.stringify({ pis }, null, 2)}\n`, 0o600);
 }
 
 const sameAddress = (p: PairedPi, a: PiAddress) => p.host === a.host && p.port === a.port;

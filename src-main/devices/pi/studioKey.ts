@@ -5,7 +5,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileDurably } from './durableFile';
+import { writeFileAtomic } from '../../storage/atomicFile';
 
 export interface StudioKey {
   readonly privateKey: KeyObject;
@@ -16,7 +16,7 @@ export function loadOrCreateStudioKey(dataDir: string): StudioKey {
   const path = join(dataDir, 'keys', 'studio-ed25519.pem');
   if (!existsSync(path)) {
     const { privateKey } = generateKeyPairSync('ed25519');
-    writeFileDurably(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
+    writeFileAtomic(path, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, 0o600);
   }
   let privateKey: KeyObject;
   try {
