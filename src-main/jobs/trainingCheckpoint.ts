@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { ModelWeights, ParamTree } from '../model/weights';
+import type { ModelWeights } from '../model/weights';
+import { decodeTree, encodeTree, paramTreeFileSchema } from '../model/weightsFile';
 import { writeFileAtomic } from '../storage/atomicFile';
 import type { EpochReport } from '../train/fit';
 
@@ -19,8 +20,7 @@ export interface TrainingCheckpoint {
   readonly best: ModelWeights;
 }
 
-const treeSchema = z.record(z.string(), z.record(z.string(), z.string()));
-const weightsSchema = z.object({ params: treeSchema, state: treeSchema });
+const weightsSchema = z.object({ params: paramTreeFileSchema, state: paramTreeFileSchema });
 const reportSchema = z.object({ epoch: z.number(), trainLoss: z.number(), valLoss: z.number().nullable(), valBalancedAccuracy: z.number(), seconds: z.number() });
 const fileSchema = z.object({
   format: z.literal('tinym2-training-checkpoint'),
@@ -32,22 +32,6 @@ const fileSchema = z.object({
   last: weightsSchema,
   best: weightsSchema,
 });
-
-const encodeTree = (t: ParamTree) =>
-  Object.fromEntries(Object.entries(t).map(([layer, ps]) => [layer, Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')]))]));
-
-const decodeTree = (t: Record<string, Record<string, string>>): ParamTree =>
-  Object.fromEntries(
-    Object.entries(t).map(([layer, ps]) => [
-      layer,
-      Object.fromEntries(
-        Object.entries(ps).map(([k, v]) => {
-          const bytes = new Uint8Array(Buffer.from(v, 'base64'));
-          return [k, new Float32Array(bytes.buffer, 0, bytes.byteLength >> 2)];
-        }),
-      ),
-    ]),
-  );
 
 /** JSON has no Infinity/NaN: a diverged epoch's loss is stored as null and read back as NaN. */
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);

@@ -9,22 +9,23 @@ import { z } from 'zod';
 import { buildArchitecture, type BuiltArchitecture } from './architecture';
 import type { ModelWeights, ParamTree } from './weights';
 
-const treeSchema = z.record(z.string(), z.record(z.string(), z.string()));
+/** A weight tree in a JSON file: layer → parameter → float32 values as base64 (little-endian). */
+export const paramTreeFileSchema = z.record(z.string(), z.record(z.string(), z.string()));
 const fileSchema = z.object({
   format: z.literal('tinym2-float-model'),
   version: z.literal(1),
   architecture: z.unknown(),
-  params: treeSchema,
-  state: treeSchema,
+  params: paramTreeFileSchema,
+  state: paramTreeFileSchema,
 });
 
-function encodeTree(t: ParamTree): Record<string, Record<string, string>> {
+export function encodeTree(t: ParamTree): Record<string, Record<string, string>> {
   return Object.fromEntries(
     Object.entries(t).map(([layer, ps]) => [layer, Object.fromEntries(Object.entries(ps).map(([k, v]) => [k, Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')]))]),
   );
 }
 
-function decodeTree(t: Record<string, Record<string, string>>): ParamTree {
+export function decodeTree(t: Record<string, Record<string, string>>): ParamTree {
   return Object.fromEntries(
     Object.entries(t).map(([layer, ps]) => [
       layer,
