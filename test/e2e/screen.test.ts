@@ -132,7 +132,7 @@ describe('Screen page through the bridge, in Debian Chromium', { skip: coswaraSk
     await page.close();
   });
 
-  test('recording from the microphone shows a countdown, a live meter and waveform, then a replayable take', { skip: virtualMicrophoneSkip, timeout: 45_000 }, async () => {
+  test('a full screening from the microphone: countdown, live meter and waveform, replayable takes, then the result', { skip: virtualMicrophoneSkip, timeout: 120_000 }, async () => {
     const { page, errors } = await openScreen(1024, 700);
     const step = page.getByTestId('step-cough');
     const box = async () => (await step.boundingBox())!.height;
@@ -155,6 +155,26 @@ describe('Screen page through the bridge, in Debian Chromium', { skip: coswaraSk
     assert.match(await step.innerText(), /microphone · 5\.0 s/);
     assert.equal(await step.locator('audio').count(), 1);
     await page.screenshot({ path: join(screenshotDir, 'screen-recorded.png') });
+
+    // The other two takes, each played into the virtual microphone once the recorder is listening.
+    for (const [modality, file] of [['speech', 'counting-normal.wav'], ['breathing', 'breathing-deep.wav']] as const) {
+      const s = page.getByTestId(`step-${modality}`);
+      await s.getByRole('button', { name: `Record ${modality}` }).click();
+      const m = s.getByRole('meter', { name: 'Microphone level' });
+      await m.waitFor();
+      const audio = mic!.play(join(COSWARA_DIR, 'Eoyf44CUffgVCPPjJJkopEyAO7k2', file));
+      audio.catch(() => undefined);
+      await s.getByTestId(`take-${modality}`).waitFor({ timeout: 30_000 });
+      await audio;
+      assert.notEqual(await s.getAttribute('data-status'), 'unusable', `${modality} take is usable`);
+    }
+    await page.getByRole('button', { name: 'Run screening' }).click();
+    const card = page.getByTestId('result-card');
+    await card.waitFor();
+    assert.match(await page.getByTestId('result-label').innerText(), /^(female|male)$/i);
+    assert.match(await card.innerText(), modelName);
+    assert.equal(await card.getByTestId('result-missing').count(), 0, 'all three takes came from the microphone');
+    await page.screenshot({ path: join(screenshotDir, 'screen-microphone-result.png'), fullPage: true });
     assert.deepEqual(errors, []);
     await page.close();
   });
