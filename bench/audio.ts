@@ -4,7 +4,8 @@
  * int8), two folds at a time on worker threads, plus the bundled model's bytes, memory per target and its
  * fixed-split figures. Options: --epochs N --crops N --batch N --folds N (defaults: the bundled model's recipe).
  */
-import { mkdirSync, writeFileSync, renameSync, readFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../src-main/storage/appPaths';
@@ -89,8 +90,7 @@ const result = {
 const outDir = resolve(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const out = join(outDir, 'audio.json');
-writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-renameSync(`${out}.tmp`, out);
+writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v: { mean: number; std: number }) => `${(v.mean * 100).toFixed(1)} ± ${(v.std * 100).toFixed(1)} %`;
 console.log(`teacher ${pct(variants.teacherFloat)} | student alone ${pct(variants.studentAloneFloat)} | distilled ${pct(variants.studentDistilledFloat)} | int8 ${pct(variants.studentDistilledInt8)} | ${wallSeconds.toFixed(0)} s`);
 console.log(`wrote ${out}${existsSync(out) ? '' : ' (missing!)'}`);

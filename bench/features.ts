@@ -6,7 +6,8 @@
  *
  *   npm run bench:features   → bench/results/features.json
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { arch, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,18 +81,6 @@ function time(repeats: number, pass: () => void): Timing {
   return { medianCpuSeconds: r4(median(cpu)), medianWallSeconds: r4(median(wall)), cpuSeconds: cpu.map(r4), wallSeconds: wall.map(r4) };
 }
 
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 const loadAtStart = Math.round(loadavg()[0]! * 100) / 100;
 const { items, skipped } = loadItems();
@@ -140,7 +129,7 @@ const result = {
     loadAverage1m: loadAtStart,
   },
 };
-writeAtomic(outFile, `${JSON.stringify(result, null, 2)}\n`);
+writeFileAtomic(outFile, `${JSON.stringify(result, null, 2)}\n`);
 console.log(
   `CPU time, one core — features: ${result.featuresOnly.realtime}× real time; import + features: ${result.importAndFeatures.realtime}× ` +
     `(import alone ${result.importOnly.realtime}×, 44.1/48 kHz import ${result.importNative44or48kHz.realtime}×) over ${result.dataset.audioSeconds} s ` +

@@ -9,7 +9,8 @@
  *   npm run bench:firmware   → bench/results/firmware.json
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { arch, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,18 +141,6 @@ function models(): ModelUnderTest[] {
   return [{ id: 'synthetic-two-branch', version: '1.0.0', synthetic: true, blob, graph }];
 }
 
-function writeAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 execFileSync('cc', ['-shared', '-fPIC', '-O2', '-o', plugin, join(firmware, 'tools', 'qemu_insn_count.c')]);
 const available = builds.filter((b) => has(b.cc) && has(b.size) && (b.name === 'host' ? has('valgrind') : has(b.run([])[0])));
@@ -222,7 +211,7 @@ const report = {
   skipped,
   models: results,
 };
-writeAtomic(outFile, `${JSON.stringify(report, null, 2)}\n`);
+writeFileAtomic(outFile, `${JSON.stringify(report, null, 2)}\n`);
 for (const m of results) {
   console.log(`${m.id}: blob ${m.blobBytes} B, arena ${m.arenaBytes} B, ${m.macs} MACs`);
   for (const b of m.builds) console.log(`  ${b.build}: ${b.instructionsPerInference} instructions/inference (${b.instructionsPerMac}/MAC), runtime text for its ops ${b.runtimeForModelOps.text} B`);

@@ -7,7 +7,8 @@
  * without them the float student falls back to the package's float ONNX and the teacher is left out.
  * Option: --package <dir> benches another package of the same task (its float ONNX stands for the student).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -168,6 +169,5 @@ const result = {
 const outDir = resolve(repoRoot, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 const out = join(outDir, packageDir === defaultPackage ? 'pose.json' : 'pose-other.json');
-writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-renameSync(`${out}.tmp`, out);
+writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
 console.log(`wrote ${out}`);

@@ -5,8 +5,9 @@
  * its hash is always complete; a crash leaves at most a temp file, which `checkConsistency` removes.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDir, writeSynced } from '../storage/atomicFile';
 
 export const TEMP_DIR_NAME = '.tmp';
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -24,15 +25,6 @@ export function blobPath(blobsDir: string, hash: string): string {
   return join(blobsDir, hash.slice(0, 2), hash.slice(2));
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Stores `bytes` under their hash unless already there; returns the hash and whether it was new. */
 export function putBlob(blobsDir: string, bytes: Uint8Array): { hash: string; written: boolean } {
   const hash = sha256Hex(bytes);
@@ -46,14 +38,7 @@ export function putBlob(blobsDir: string, bytes: Uint8Array): { hash: string; wr
   mkdirSync(shardDir, { recursive: true });
   const temp = join(tempDir, `${hash}.${process.pid}.${Date.now()}`);
   try {
-    const fd = openSync(temp, 'w');
-    try {
-      let at = 0;
-      while (at < bytes.byteLength) at += writeSync(fd, bytes, at);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeSynced(temp, bytes);
     renameSync(temp, target);
   } catch (e) {
     rmSync(temp, { force: true });
