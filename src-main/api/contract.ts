@@ -79,7 +79,18 @@ export const screeningResultSchema = z.object({
   confidence: z.number().min(0).max(1),
   /** Modality → share of the decision it carried (present modalities only). */
   contributions: z.record(z.string(), z.number().min(0).max(1)),
-  modalities: z.array(z.object({ name: z.string(), used: z.boolean(), source: z.string().optional(), reason: z.string().optional() })),
+  modalities: z.array(
+    z.object({
+      name: z.string(),
+      used: z.boolean(),
+      source: z.string().optional(),
+      reason: z.string().optional(),
+      /** The stored take screened (so the session can later be labelled and imported for retraining). */
+      takeId: takeIdSchema.optional(),
+      /** The file screened, when it was a file on this computer rather than a take. */
+      file: z.string().optional(),
+    }),
+  ),
   missing: z.array(z.object({ modality: z.string(), reason: z.string() })),
   model: z.object({ id: z.string(), name: z.string(), version: z.string() }),
   disclaimer: z.string(),

@@ -9,6 +9,7 @@ import { scanModels, type CatalogEntry } from '../models/catalog';
 import { writeFileAtomic } from '../storage/atomicFile';
 import { CaptureBusyError, LiveTakes } from '../screening/liveTakes';
 import { ResultStore } from '../screening/resultStore';
+import { screeningFolders } from '../screening/screeningFolders';
 import { screenRecordings, type RecordingSource } from '../screening/screenRecordings';
 import { sessionReportCsv, sessionReportHtml } from '../screening/sessionReport';
 import { TakeNotFoundError, TakeStore } from '../screening/takeStore';
@@ -53,8 +54,9 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
   };
 
   // Patient audio and results stay in the app's own data folder.
-  const takes = new TakeStore(join(ctx.paths.dataDir, 'screening', 'takes'));
-  const results = new ResultStore(join(ctx.paths.dataDir, 'screening', 'results'));
+  const folders = screeningFolders(ctx.paths.dataDir);
+  const takes = new TakeStore(folders.takes);
+  const results = new ResultStore(folders.results);
   const live = new LiveTakes(takes, ctx.events, ctx.captureEnv);
 
   // Opening an onnxruntime session costs tens of milliseconds; a package is keyed by what would change it.
@@ -87,7 +89,7 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
       throw e instanceof TakeNotFoundError ? new ServiceError(`field 'takes.${modality}': ${e.message}`, 'not_found') : e;
     });
     if (report.modality !== modality) throw new ServiceError(`field 'takes.${modality}': take ${takeId} is a ${report.modality} recording, not ${modality}`);
-    return report.problem ? { kind: 'unusable', source: report.source, problem: report.problem } : { kind: 'file', file: takes.wavPath(takeId), source: report.source };
+    return report.problem ? { kind: 'unusable', source: report.source, problem: report.problem, takeId } : { kind: 'file', file: takes.wavPath(takeId), source: report.source, takeId };
   };
 
   return {

@@ -82,7 +82,9 @@ async function compressJob(spec: Extract<JobSpec, { kind: 'compress' }>): Promis
     peakActivationBytes: r.plan.peakActivationBytes,
     quantization: r.quantization.method,
   };
-  writeFileAtomic(join(spec.outputDir, 'result.json'), JSON.stringify({ ...result, search: r.search.points }, null, 2));
+  // The package needs more than the queue does: the search front, how int8 was chosen, and the held-out confusions.
+  const confusion = { teacher: r.test.teacher.confusion, studentFloat: r.test.studentFloat.confusion, studentInt8: r.test.studentInt8.confusion };
+  writeFileAtomic(join(spec.outputDir, 'result.json'), JSON.stringify({ ...result, search: r.search.points, quantizationChoice: r.quantization, confusion }, null, 2));
   return result;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { screeningResultSchema, type ScreeningResult } from '../api/contract';
 import { writeFileAtomic } from '../storage/atomicFile';
@@ -19,5 +19,22 @@ export class ResultStore {
     const path = join(this.dir, `${screeningId}.json`);
     if (!existsSync(path)) return undefined;
     return screeningResultSchema.parse(JSON.parse(await readFile(path, 'utf8')));
+  }
+
+  /** Every stored result, newest first; a file that does not parse is named, not fatal. */
+  async list(): Promise<{ results: ScreeningResult[]; problems: { file: string; message: string }[] }> {
+    if (!existsSync(this.dir)) return { results: [], problems: [] };
+    const results: ScreeningResult[] = [];
+    const problems: { file: string; message: string }[] = [];
+    for (const name of (await readdir(this.dir)).filter((n) => n.endsWith('.json')).sort()) {
+      const file = join(this.dir, name);
+      try {
+        results.push(screeningResultSchema.parse(JSON.parse(await readFile(file, 'utf8'))));
+      } catch (e) {
+        problems.push({ file, message: `${file}: not a screening result (${e instanceof Error ? e.message.split('\n')[0] : String(e)})` });
+      }
+    }
+    results.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return { results, problems };
   }
 }

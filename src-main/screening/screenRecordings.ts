@@ -13,14 +13,28 @@ import { SCREENING_DISCLAIMER } from './disclaimer';
 
 /** A recording offered for one modality: a WAV file to read, or a reason it cannot be used. */
 export type RecordingSource =
-  | { readonly kind: 'file'; readonly file: string; /** How the person knows the file (its name); the path when absent. */ readonly source?: string }
-  | { readonly kind: 'unusable'; readonly source: string; readonly problem: string };
+  | {
+      readonly kind: 'file';
+      readonly file: string;
+      /** How the person knows the file (its name); the path when absent. */
+      readonly source?: string;
+      /** Set when the file is a take in the app's take store. */
+      readonly takeId?: string;
+    }
+  | { readonly kind: 'unusable'; readonly source: string; readonly problem: string; readonly takeId?: string };
 
 export interface ScreeningRequest {
   readonly recordings: Readonly<Record<string, RecordingSource>>;
   readonly subjectCode?: string;
   /** The request field the recordings came from, so an error can name it (e.g. `takes.cough`). */
   readonly field: string;
+}
+
+/** Where a screened recording lives, so the session can be imported for retraining once it is labelled. */
+function origin(rec: RecordingSource | undefined): { takeId?: string; file?: string } {
+  if (!rec) return {};
+  if (rec.takeId) return { takeId: rec.takeId };
+  return rec.kind === 'file' ? { file: rec.file } : {};
 }
 
 export async function screenRecordings(session: ModelSession, request: ScreeningRequest): Promise<ScreeningResult> {
@@ -64,6 +78,7 @@ export async function screenRecordings(session: ModelSession, request: Screening
       used: inputs[i]!.features !== undefined,
       ...(sources[i] !== undefined ? { source: sources[i] } : {}),
       ...(inputs[i]!.features ? {} : { reason: reasons[i]! }),
+      ...origin(request.recordings[m.name]),
     })),
     missing: meta.modalities.flatMap((m, i) => (inputs[i]!.features ? [] : [{ modality: m.name, reason: reasons[i]! }])),
     model: { ...r.model },

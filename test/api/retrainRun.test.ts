@@ -75,6 +75,9 @@ test('a whole retrain on 20 real participants: curves, Pareto points, a comparis
   const listed = (await call('models.list', {})).models.find((m) => m.id === accepted.modelId)!;
   assert.equal(listed.source, 'user');
   assert.deepEqual(listed.task.labels, ['female', 'male']);
+  // With qatEpochs 0 the package says int8 came from post-training calibration, with its validation score.
+  assert.equal(listed.quantization?.method, 'post-training');
+  assert.ok(listed.quantization!.postTrainingValBalancedAccuracy >= 0 && listed.quantization!.postTrainingValBalancedAccuracy <= 1);
   const history = await call('retrain.history', {});
   assert.deepEqual(history.models.map((m) => m.status).sort(), ['current', 'rejected']);
   assert.deepEqual(history.runs.map((r) => r.status).sort(), ['accepted', 'rejected']);

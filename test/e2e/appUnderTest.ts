@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ServiceHandlers } from '../../src-main/api/dispatch';
 import { EventBus } from '../../src-main/api/eventBus';
 import { createServices } from '../../src-main/api/services';
 import { startBridge, type Bridge } from '../../src-main/bridge/server';
@@ -12,6 +13,8 @@ export interface AppUnderTest {
   readonly events: EventBus;
   readonly dataDir: string;
   readonly resourcesDir: string;
+  /** The same services the bridge serves, for setting up state (e.g. earlier screenings) without the UI. */
+  readonly services: ServiceHandlers;
   close(): Promise<void>;
 }
 
@@ -34,5 +37,5 @@ export async function startAppUnderTest(options: { resourcesDir?: string; captur
     ...(options.captureEnv ? { captureEnv: options.captureEnv } : {}),
   });
   const bridge = await startBridge({ services, events, staticDir });
-  return { bridge, events, dataDir, resourcesDir, close: () => bridge.close() };
+  return { bridge, events, dataDir, resourcesDir, services, close: () => bridge.close() };
 }

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { dispatch } from '../../src-main/api/dispatch';
+import { openDataset } from '../../src-main/datasets/openDataset';
 import { loadPackage } from '../../src-main/models/catalog';
-import { coswaraSkip } from '../audio/coswaraFixture';
+import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
 import { EMPTY_COUGH_SUBJECT, writeCoswaraManifest } from '../api/retrainManifest';
 import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 import { launchChromium, screenshotDir } from './chromium';
@@ -102,6 +104,53 @@ describe('Retrain wizard through the bridge, in Debian Chromium', { skip: coswar
     await page.getByRole('link', { name: 'Models page' }).click();
     await page.getByTestId('model-card').filter({ hasText: 'retrained' }).waitFor();
     await page.screenshot({ path: join(screenshotDir, 'retrain-models-page.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  });
+
+  test('screenings recorded in the app are labelled on the Import step and imported into the store', { timeout: 120_000 }, async () => {
+    // Three earlier screenings, made as the Screen page makes them: takes uploaded, then classified.
+    const people = openDataset(COSWARA_DIR).subjects.filter((s) => s.id !== EMPTY_COUGH_SUBJECT && s.recordings.cough && s.recordings.speech && (s.labels.g === 'male' || s.labels.g === 'female'));
+    const chosen = [people.find((s) => s.labels.g === 'female')!, people.find((s) => s.labels.g === 'male')!, people.filter((s) => s.labels.g === 'male')[1]!];
+    for (const [i, s] of chosen.entries()) {
+      const takes: Record<string, string> = {};
+      for (const m of ['cough', 'speech']) {
+        const up = await dispatch(app.services, 'screen.uploadRecording', { modality: m, fileName: basename(s.recordings[m]!), base64: readFileSync(s.recordings[m]!).toString('base64') });
+        assert.ok(up.ok);
+        takes[m] = (up.result as { takeId: string }).takeId;
+      }
+      const screened = await dispatch(app.services, 'screen.classifyTakes', { modelId: 'coswara-gender-audio', takes, subjectCode: `CLINIC-${i + 1}` });
+      assert.ok(screened.ok, !screened.ok ? screened.error.message : '');
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(app.bridge.url);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Retrain', exact: true }).click();
+    await page.getByText('Or label screenings recorded in this app').click();
+    await page.getByRole('button', { name: 'Show sessions recorded here' }).click();
+    const rows = page.getByTestId('session-row');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 3);
+    await page.getByLabel('Label name').fill('sex');
+    // Label two of the three; the third stays out.
+    for (const [i, s] of chosen.slice(0, 2).entries()) {
+      await page.getByLabel(new RegExp(`Confirmed label for CLINIC-${i + 1},`)).fill(s.labels.g!);
+    }
+    await page.screenshot({ path: join(screenshotDir, 'retrain-sessions.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Import 2 labelled sessions' }).click();
+    const report = page.getByTestId('import-report');
+    await report.waitFor();
+    const text = await report.innerText();
+    assert.match(text, /4 of 4 recordings imported/);
+    assert.match(text, /from 2 participants/);
+    assert.match(text, /screening sessions/);
+    assert.equal(await page.getByLabel('Label to learn').inputValue(), 'sex');
+    await page.getByRole('button', { name: 'Review data' }).click();
+    const warnings = page.getByTestId('review-warnings');
+    await warnings.waitFor();
+    assert.match(await warnings.innerText(), /only 2 labelled participants/);
+    assert.match(await page.getByTestId('class-female').innerText(), /1/);
     assert.deepEqual(errors, []);
   });
 });

@@ -115,7 +115,8 @@ describe('screening API on real Coswara recordings', { skip: coswaraSkip }, () =
     const r = await api.call('screen.classifyTakes', { modelId: AUDIO_FIXTURE_ID, takes: { cough: emptyTake.takeId, speech: speech.takeId, breathing: breathing.takeId } });
     assertValidResult(r);
     assert.deepEqual(r.missing, [{ modality: 'cough', reason: 'cough-heavy.wav: the recording is empty (0 samples)' }]);
-    assert.deepEqual(r.modalities.find((m) => m.name === 'speech'), { name: 'speech', used: true, source: 'counting-normal.wav' });
+    assert.deepEqual(r.modalities.find((m) => m.name === 'speech'), { name: 'speech', used: true, source: 'counting-normal.wav', takeId: speech.takeId });
+    assert.equal(r.modalities.find((m) => m.name === 'cough')!.takeId, emptyTake.takeId, 'an unusable take is still named, so a later import can report it');
 
     const full3 = await api.call('screen.classifyTakes', { modelId: AUDIO_FIXTURE_ID, takes: { cough: cough.takeId, speech: speech.takeId, breathing: breathing.takeId } });
     const direct = await api.call('screen.classifyFiles', { modelId: AUDIO_FIXTURE_ID, recordings: full });

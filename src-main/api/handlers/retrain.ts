@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SearchPoint } from '../../compress/distillSearch';
-import type { PipelineResult, Recipe } from '../../compress/pipeline';
+import type { PipelineResult, QuantizationChoice, Recipe } from '../../compress/pipeline';
 import { labelCounts, recordingRefs, type Dataset } from '../../datasets/dataset';
 import { DatasetError } from '../../datasets/datasetError';
 import { openDataset } from '../../datasets/openDataset';
@@ -36,6 +36,7 @@ import { ServiceError } from '../dispatch';
 import type { retrainMethods, RetrainRunState } from '../methods/retrain';
 import type { ServiceContext } from '../services';
 import type { GroupHandlers } from './group';
+import { createRetrainSessionHandlers, importedDatasetName, storeImportResponse } from './retrainSessions';
 
 /** Below this many participants a class's held-out score rests on one or two people. */
 const SMALL_CLASS = 10;
@@ -238,20 +239,29 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
 
   /** The compress job's files → a model package in the run's folder (not yet visible on the Models page). */
   function writeCandidate(r: RunRecord, result: CompressResult, teacherFile: string, heldOutCount: number): string {
-    const saved = JSON.parse(readFileSync(join(result.outputDir, 'result.json'), 'utf8')) as { search: SearchPoint[] };
+    const saved = JSON.parse(readFileSync(join(result.outputDir, 'result.json'), 'utf8')) as {
+      search: SearchPoint[];
+      /** Absent in results written before the worker kept them. */
+      quantizationChoice?: QuantizationChoice;
+      confusion?: { teacher: number[][]; studentFloat: number[][]; studentInt8: number[][] };
+    };
     const student = readFloatModel(result.student);
     const graphFile = join(result.outputDir, 'int8-graph.json');
     const graph = parseInt8Graph(readFileSync(graphFile, 'utf8'), graphFile);
     const chosen = saved.search.find((p) => p.chosen) ?? saved.search[0]!;
-    const score = (balancedAccuracy: number) => ({ balancedAccuracy, confusion: [] as number[][] });
-    // The job keeps no post-training validation score, so the package leaves its optional `quantization` block out.
-    const pipeline: Omit<PipelineResult, 'seconds' | 'quantization'> = {
+    const score = (balancedAccuracy: number, confusion: number[][] = []) => ({ balancedAccuracy, confusion });
+    const pipeline: Omit<PipelineResult, 'seconds' | 'quantization'> & { quantization?: QuantizationChoice } = {
       teacher: readFloatModel(teacherFile),
       search: { points: saved.search, chosen: { point: chosen, arch: student.arch, weights: student.weights } },
       student,
       graph,
       plan: planMemory(graph),
-      test: { teacher: score(result.test.teacher), studentFloat: score(result.test.studentFloat), studentInt8: score(result.test.studentInt8) },
+      test: {
+        teacher: score(result.test.teacher, saved.confusion?.teacher),
+        studentFloat: score(result.test.studentFloat, saved.confusion?.studentFloat),
+        studentInt8: score(result.test.studentInt8, saved.confusion?.studentInt8),
+      },
+      ...(saved.quantizationChoice ? { quantization: saved.quantizationChoice } : {}),
     };
     const dir = join(runsDir, r.runId, 'candidate');
     const method = `retrain wizard: participant-grouped split; measured on ${heldOutCount} held-out participants never used for training or model choice`;
@@ -359,20 +369,16 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
       const labels = Object.fromEntries(dataset.subjects.map((s) => [s.id, s.labels]));
       const db = openAll().store;
       const report = await importRecordings(db, refs, labels, { labelledBy: `import:${source}` });
-      const subjects = [...new Set(report.stored.map((s) => s.ref.subject!))].sort();
-      const datasetName = name ?? `import-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
-      if (subjects.length) saveDataset(db, datasetName, subjects, dataset.labelColumns[0]);
-      return {
-        datasetName,
-        layout: dataset.layout,
-        participants: subjects.length,
-        recordings: refs.length,
-        stored: report.stored.length,
-        labelColumns: [...dataset.labelColumns],
-        failed: report.failed.map((f) => ({ subject: f.ref.subject ?? '', modality: f.ref.modality ?? '', path: f.ref.path, reason: f.reason, message: f.message })),
-        problems: dataset.problems.map((p) => ({ path: p.path ?? dataset.root, message: p.message })),
-      };
+      return storeImportResponse(
+        db,
+        name ?? importedDatasetName('import'),
+        dataset.labelColumns[0],
+        { layout: dataset.layout, recordings: refs.length, labelColumns: dataset.labelColumns, problems: dataset.problems.map((p) => ({ path: p.path ?? dataset.root, message: p.message })) },
+        report,
+      );
     },
+
+    ...createRetrainSessionHandlers(ctx, () => openAll().store),
 
     'retrain.review': async ({ datasetName, labelColumn }) => {
       const db = openAll().store;

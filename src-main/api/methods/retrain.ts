@@ -74,21 +74,57 @@ const splitPreview = z.object({
   trainCounts: z.record(z.string(), z.number().int().nonnegative()),
 });
 
+const importReport = z.object({
+  datasetName: z.string(),
+  layout: z.string(),
+  participants: z.number().int().nonnegative(),
+  recordings: z.number().int().nonnegative(),
+  stored: z.number().int().nonnegative(),
+  labelColumns: z.array(z.string()),
+  failed: z.array(z.object({ subject: z.string(), modality: z.string(), path: z.string(), reason: z.string(), message: z.string() })),
+  /** Structural problems of the source (rows without files, contradicting metadata). */
+  problems: z.array(z.object({ path: z.string(), message: z.string() })),
+});
+
+/** A label value as people type it: one line, no commas (manifests are CSV). */
+const labelValue = z.string().trim().min(1).max(64).regex(/^[^,\r\n]+$/, 'one line without commas (up to 64 characters)');
+
 export const retrainMethods = {
   /** Imports a folder or CSV manifest into the local store; bad files are reported, never fatal. */
   'retrain.import': {
     request: z.object({ source: absolutePath, name: plainName.optional() }).strict(),
+    response: importReport,
+  },
+  /** Screening sessions recorded in this app, to be labelled and imported. */
+  'retrain.sessions': {
+    request: z.object({}).strict(),
     response: z.object({
-      datasetName: z.string(),
-      layout: z.string(),
-      participants: z.number().int().nonnegative(),
-      recordings: z.number().int().nonnegative(),
-      stored: z.number().int().nonnegative(),
-      labelColumns: z.array(z.string()),
-      failed: z.array(z.object({ subject: z.string(), modality: z.string(), path: z.string(), reason: z.string(), message: z.string() })),
-      /** Structural problems of the source (rows without files, contradicting metadata). */
-      problems: z.array(z.object({ path: z.string(), message: z.string() })),
+      sessions: z.array(
+        z.object({
+          screeningId: z.string(),
+          createdAt: z.string(),
+          subjectCode: z.string().optional(),
+          /** The participant code the session is stored under. */
+          subject: z.string(),
+          modelId: z.string(),
+          predicted: z.string(),
+          confidence: z.number().min(0).max(1),
+          recordings: z.array(z.object({ modality: z.string(), source: z.string(), available: z.boolean(), problem: z.string().optional() })),
+        }),
+      ),
+      problems: z.array(z.object({ file: z.string(), message: z.string() })),
     }),
+  },
+  /** Imports labelled sessions into the local store as a data set (same report as retrain.import). */
+  'retrain.importSessions': {
+    request: z
+      .object({
+        labelColumn: plainName,
+        sessions: z.array(z.object({ screeningId: z.string().uuid(), value: labelValue }).strict()).min(1).max(10000),
+        name: plainName.optional(),
+      })
+      .strict(),
+    response: importReport,
   },
   'retrain.review': {
     request: z.object({ datasetName: plainName, labelColumn: plainName }).strict(),
