@@ -9,10 +9,14 @@ import { openDataset } from '../datasets/openDataset';
 import { recordingRefs } from '../datasets/dataset';
 import { prepareAudioTrainingData } from '../train/audioTrainingData';
 import { FeatureCache } from '../train/featureCache';
+import { indicesOfGroups, subset } from '../train/sampleSet';
 import type { JobDataSource } from './jobSpec';
 import { readSamplesFile } from './samplesFile';
 import { datasetFromStore } from '../store/storeDataset';
 import { openStore, type StoreOptions } from '../store/store';
+import { defaultFrameLabels, frameHashes, framePairsFromStore, frameSampleSet, splitFrameSubjects, type StoreFrameSet } from '../store/storeFrames';
+import { ABSENT_FRAME_VALUE } from '../frames/frameFeatures';
+import { frameAugmenter } from '../train/augment';
 
 function fileHash(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -24,6 +28,7 @@ export async function loadJobData(
   onProgress?: (done: number, total: number) => void,
 ): Promise<{ data: PipelineData; hashes: string[] }> {
   if (source.kind === 'samples') return { data: readSamplesFile(source.file), hashes: [fileHash(source.file)] };
+  if (source.kind === 'store-frames') return storeFramesData(source, storeLocation, onProgress);
   const options = (labelColumn: string) => ({
     modalities: source.modalities,
     labelColumn,
@@ -56,4 +61,48 @@ export async function loadJobData(
     }
   }
   return { data: prepared.data, hashes: [...hashes].sort() };
+}
+
+type StoreFramesSource = Extract<JobDataSource, { kind: 'store-frames' }>;
+
+/**
+ * Stored frame pairs → subject-disjoint train / validation / test. The augmentation matches the bundled
+ * pose model's (train/poseTrainingData.ts): branches meet only after pooling, so each modality shifts on its own.
+ */
+async function storeFramesData(source: StoreFramesSource, storeLocation: StoreOptions, onProgress?: (done: number, total: number) => void): Promise<{ data: PipelineData; hashes: string[] }> {
+  const store = openStore(storeLocation);
+  let selected: StoreFrameSet;
+  try {
+    selected = framePairsFromStore(store, source.name, source.labelColumn);
+  } finally {
+    store.close();
+  }
+  const labels = source.labels ? [...source.labels] : defaultFrameLabels(selected.pairs);
+  if (new Set(labels).size !== labels.length) throw new Error(`data set '${source.name}': labels must not repeat (${labels.join(', ')})`);
+  const wanted = new Set(labels);
+  const pairs = selected.pairs.filter((p) => wanted.has(p.label));
+  if (pairs.length === 0) {
+    throw new Error(`data set '${source.name}' has no frame pairs labelled ${labels.join(' / ')} in column '${selected.labelColumn}' (${selected.pairs.length} pairs in all)`);
+  }
+  const split = splitFrameSubjects(
+    pairs.map((p) => p.subject),
+    { ...(source.valSubjects !== undefined ? { valSubjects: source.valSubjects } : {}), ...(source.splitSeed !== undefined ? { seed: source.splitSeed } : {}) },
+  );
+  const f = source.features;
+  const all = await frameSampleSet(pairs, { ...f, labels }, onProgress);
+  const pick = (groups: readonly string[]) => subset(all, indicesOfGroups(all, new Set(groups)));
+  return {
+    data: {
+      train: pick(split.train),
+      val: pick(split.val),
+      test: pick(split.test),
+      modalities: [
+        { name: 'depth', input: [f.depth.height, f.depth.width, 1] },
+        { name: 'thermal', input: [f.thermal.height, f.thermal.width, 1] },
+      ],
+      classes: labels.length,
+      augment: { perModality: [frameAugmenter(), frameAugmenter()], dropModality: 0.1, fill: [ABSENT_FRAME_VALUE, ABSENT_FRAME_VALUE] },
+    },
+    hashes: frameHashes(pairs),
+  };
 }

@@ -5,6 +5,7 @@
  */
 import type { Recipe } from '../compress/pipeline';
 import type { AudioModalityFeatures } from '../datasets/audioSamples';
+import type { PoseFeatureParams } from '../frames/poseSamples';
 import type { EpochReport } from '../train/fit';
 
 /** Where a job's samples come from. */
@@ -30,6 +31,22 @@ export type JobDataSource =
       readonly modalities: readonly AudioModalityFeatures[];
       readonly cacheDir?: string;
       readonly crops?: number;
+      readonly splitSeed?: number;
+    }
+  /**
+   * Labelled depth + thermal frame pairs of a named data set in the runner's store (store/importFrames.ts),
+   * split by participant into train / validation / test (store/storeFrames.ts splitFrameSubjects).
+   */
+  | {
+      readonly kind: 'store-frames';
+      readonly name: string;
+      /** The frames' label column; defaults to the data set's own when its frames use it, else 'pose'. */
+      readonly labelColumn?: string;
+      /** Class order; frames with other labels are left out. Defaults to the pose classes when every label is one. */
+      readonly labels?: readonly string[];
+      readonly features: PoseFeatureParams;
+      /** Participants for validation (default: one of five folds). */
+      readonly valSubjects?: number;
       readonly splitSeed?: number;
     }
   /** Samples already split and featurized, in a samples file (samplesFile.ts). */

@@ -11,11 +11,11 @@ import type { Store } from './store';
 export interface ConsistencyReport {
   /** Temp files removed from blobs/.tmp. */
   readonly removedTempFiles: number;
-  /** Blobs on disk that no recording or frame refers to. */
+  /** Blobs on disk that no recording, frame or frame pair refers to. */
   readonly unreferencedBlobs: readonly string[];
   readonly removedUnreferencedBlobs: boolean;
   /** Rows whose blob is missing (or, with `verifyHashes`, whose bytes no longer match): should never happen. */
-  readonly missingBlobs: readonly { readonly table: 'recordings' | 'frames'; readonly id: number; readonly sha256: string }[];
+  readonly missingBlobs: readonly { readonly table: 'recordings' | 'frames' | 'frame_pairs'; readonly id: number; readonly sha256: string }[];
 }
 
 export interface ConsistencyOptions {
@@ -49,8 +49,15 @@ export function checkConsistency(store: Store, options: ConsistencyOptions = {})
   const rows = [
     ...(store.db.prepare('SELECT id, sha256 FROM recordings').all() as { id: number; sha256: string }[]).map((r) => ({ table: 'recordings' as const, ...r })),
     ...(store.db.prepare('SELECT id, sha256 FROM frames').all() as { id: number; sha256: string }[]).map((r) => ({ table: 'frames' as const, ...r })),
+    // A pair refers to two blobs; each is checked on its own so a report names the one that is missing.
+    ...(store.db.prepare('SELECT id, depth_sha256 AS sha256 FROM frame_pairs UNION ALL SELECT id, thermal_sha256 AS sha256 FROM frame_pairs').all() as { id: number; sha256: string }[]).map(
+      (r) => ({ table: 'frame_pairs' as const, ...r }),
+    ),
   ];
-  const missingBlobs = rows.filter((r) => (options.verifyHashes ? !verifyBlob(store.blobsDir, r.sha256) : !existsSync(blobPath(store.blobsDir, r.sha256))));
+  // Many rows may share a blob (a frame pair's thermal file, one recording under two subjects): check each once.
+  const present = new Map<string, boolean>();
+  const isPresent = (h: string) => present.get(h) ?? present.set(h, options.verifyHashes ? verifyBlob(store.blobsDir, h) : existsSync(blobPath(store.blobsDir, h))).get(h)!;
+  const missingBlobs = rows.filter((r) => !isPresent(r.sha256));
   const referenced = new Set(rows.map((r) => r.sha256));
   const unreferencedBlobs = blobsOnDisk(store.blobsDir).filter((h) => !referenced.has(h));
   if (options.removeUnreferencedBlobs) for (const h of unreferencedBlobs) rmSync(blobPath(store.blobsDir, h), { force: true });

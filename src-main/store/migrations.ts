@@ -123,6 +123,37 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX jobs_status ON jobs(status, resource, id);
     `,
   },
+  {
+    version: 3,
+    description: 'labelled depth + thermal frame pairs (pose labels are per frame, not per participant)',
+    sql: `
+      CREATE TABLE frame_pairs (
+        id INTEGER PRIMARY KEY,
+        subject TEXT NOT NULL REFERENCES subjects(code),
+        frame_key TEXT NOT NULL,          -- the pair's name stem within its subject (e.g. 'f000042')
+        depth_sha256 TEXT NOT NULL,       -- blob: the depth PNG's exact bytes
+        thermal_sha256 TEXT NOT NULL,     -- blob: the thermal file's exact bytes
+        thermal_encoding TEXT NOT NULL,   -- JSON ThermalEncoding (thermalFrame.ts): how to read the thermal bytes again
+        load_options TEXT NOT NULL,       -- JSON: the depth ceiling and thermal range the frames were checked against
+        label_column TEXT NOT NULL,       -- e.g. 'pose'
+        label TEXT NOT NULL,
+        depth_width INTEGER NOT NULL,
+        depth_height INTEGER NOT NULL,
+        thermal_width INTEGER NOT NULL,
+        thermal_height INTEGER NOT NULL,
+        depth_path TEXT NOT NULL,         -- where the files were imported from
+        thermal_path TEXT NOT NULL,
+        depth_bytes INTEGER NOT NULL,
+        thermal_bytes INTEGER NOT NULL,
+        quality TEXT NOT NULL,            -- JSON: missing-depth fraction, depth and temperature ranges
+        imported_at TEXT NOT NULL,
+        UNIQUE (subject, frame_key, depth_sha256, thermal_sha256)
+      );
+      CREATE INDEX frame_pairs_subject ON frame_pairs(subject, label_column);
+      CREATE INDEX frame_pairs_depth_sha256 ON frame_pairs(depth_sha256);
+      CREATE INDEX frame_pairs_thermal_sha256 ON frame_pairs(thermal_sha256);
+    `,
+  },
 ];
 
 export function schemaVersion(db: Database): number {
