@@ -3,38 +3,23 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ApiResponse } from '../../src-main/api/contract';
 import { dispatch, type ServiceHandlers } from '../../src-main/api/dispatch';
-import { EventBus } from '../../src-main/api/eventBus';
-import { createServices } from '../../src-main/api/services';
-import { repoRoot } from '../../src-main/storage/appPaths';
+import type { EventBus } from '../../src-main/api/eventBus';
 import { coswaraSkip } from '../audio/coswaraFixture';
 import { writeCoswaraManifest } from './retrainManifest';
+import { testServices, type TestServices } from './testServices';
 
 let dir: string;
 let services: ServiceHandlers;
-const events = new EventBus();
+let events: EventBus;
+let call: TestServices['call'];
+let runToEnd: TestServices['runToEnd'];
 
 before(() => {
   dir = mkdtempSync(join(tmpdir(), 'tinym2-retrain-run-'));
-  const resourcesDir = join(repoRoot, 'resources');
-  services = createServices({ paths: { dataDir: join(dir, 'data'), resourcesDir, bundledModelsDir: join(resourcesDir, 'models'), userModelsDir: join(dir, 'data', 'models') }, transport: 'bridge', events, version: 'test' });
+  ({ services, events, call, runToEnd } = testServices(dir));
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-async function call<M extends keyof ServiceHandlers>(method: M, request: unknown): Promise<ApiResponse<M>> {
-  const r = await dispatch(services, method, request);
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.result as ApiResponse<M>;
-}
-
-async function runToEnd(runId: string): Promise<ApiResponse<'retrain.status'>> {
-  for (;;) {
-    const s = await call('retrain.status', { runId });
-    if (!['queued', 'training', 'compressing', 'comparing'].includes(s.status)) return s;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test('a whole retrain on 20 real participants: curves, Pareto points, a comparison on the same held-out people, reject keeps it out, accept installs it', { skip: coswaraSkip, timeout: 180_000 }, async () => {
   const progress: { stage: string; fraction: number }[] = [];

@@ -5,13 +5,11 @@ import { basename, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ApiResponse } from '../../src-main/api/contract';
 import { dispatch, type ServiceHandlers } from '../../src-main/api/dispatch';
-import { EventBus } from '../../src-main/api/eventBus';
-import { createServices } from '../../src-main/api/services';
 import { openDataset } from '../../src-main/datasets/openDataset';
 import { screeningFolders } from '../../src-main/screening/screeningFolders';
-import { repoRoot } from '../../src-main/storage/appPaths';
 import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
 import { EMPTY_COUGH_SUBJECT } from './retrainManifest';
+import { testServices, type TestServices } from './testServices';
 
 const MODALITIES = ['cough', 'speech', 'breathing'] as const;
 
@@ -19,20 +17,13 @@ describe('Retrain from sessions recorded in the app', { skip: coswaraSkip }, () 
   let dir: string;
   let dataDir: string;
   let services: ServiceHandlers;
+  let call: TestServices['call'];
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'tinym2-retrain-sessions-'));
-    dataDir = join(dir, 'data');
-    const resourcesDir = join(repoRoot, 'resources');
-    services = createServices({ paths: { dataDir, resourcesDir, bundledModelsDir: join(resourcesDir, 'models'), userModelsDir: join(dataDir, 'models') }, transport: 'bridge', events: new EventBus(), version: 'test' });
+    ({ services, dataDir, call } = testServices(dir));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
-
-  async function call<M extends keyof ServiceHandlers>(method: M, request: unknown): Promise<ApiResponse<M>> {
-    const r = await dispatch(services, method, request);
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.result as ApiResponse<M>;
-  }
 
   /** Screens one participant the way the Screen page does: upload each file as a take, then classify the takes. */
   async function screenAsTakes(files: Record<string, string>, subjectCode?: string): Promise<ApiResponse<'screen.classifyTakes'>> {

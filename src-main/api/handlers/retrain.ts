@@ -31,11 +31,15 @@ import { addModel, listModels, setModelStatus } from '../../store/modelRecords';
 import { datasetFromStore } from '../../store/storeDataset';
 import { openStore, type Store } from '../../store/store';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../../train/audioRecipe';
+import { DEFAULT_POSE_RECIPE, POSE_FEATURES, poseModalities } from '../../train/poseRecipe';
+import { isFrameSet } from '../../frames/frameSetLayout';
+import { defaultFrameLabels } from '../../store/storeFrames';
 import type { ApiEventPayload, ApiResponse } from '../contract';
 import { ServiceError } from '../dispatch';
 import type { retrainMethods, RetrainRunState } from '../methods/retrain';
 import type { ServiceContext } from '../services';
 import type { GroupHandlers } from './group';
+import { evaluateOnFrames, frameLabelColumns, frameReview, importFrameFolder, storedFrameSet } from './retrainFrames';
 import { createRetrainSessionHandlers, importedDatasetName, storeImportResponse } from './retrainSessions';
 
 /** Below this many participants a class's held-out score rests on one or two people. */
@@ -44,12 +48,14 @@ const SMALL_CLASS = 10;
 const TOO_SMALL_CLASS = 3;
 const MIN_PARTICIPANTS = 10;
 const FOLDS = 5;
-const DEFAULT_BASELINE = 'coswara-gender-audio';
+const DEFAULT_BASELINE = { audio: 'coswara-gender-audio', pose: 'pose-depth-thermal' } as const;
 
 type Evaluation = NonNullable<RetrainRunState['comparison']>['candidate'];
 
 /** What a run remembers beyond what the page sees: its jobs, folders and the model it compares with. */
 interface RunRecord extends RetrainRunState {
+  /** What the run learns from; runs saved before frames were supported are audio. */
+  readonly modelKind?: 'audio' | 'pose';
   readonly baselineModelId: string;
   readonly modelId: string;
   readonly seed: number;
@@ -96,6 +102,12 @@ function planSplit(items: readonly { id: string; label: string }[]): SplitPlan {
   return { heldOut: [...heldOut].sort(), train: train.map((s) => s.id).sort(), heldOutCounts: { ...folds[0]!.labelCounts }, trainCounts: countBy(train) };
 }
 
+/** Frames are labelled per frame and every participant shows many poses: the held-out fold balances participants only. */
+function planFrameSplit(subjects: readonly string[]): { heldOut: string[]; train: string[] } {
+  const plan = planSplit(subjects.map((id) => ({ id, label: 'frames' })));
+  return { heldOut: plan.heldOut, train: plan.train };
+}
+
 function reviewWarnings(items: readonly { id: string; label: string }[]): { warnings: string[]; trainable: boolean } {
   const counts = countBy(items);
   const warnings: string[] = [];
@@ -122,7 +134,7 @@ function reviewWarnings(items: readonly { id: string; label: string }[]): { warn
 }
 
 function runStateOf(r: RunRecord): RetrainRunState {
-  const { baselineModelId: _b, modelId: _m, seed: _s, data: _d, recipe: _r, heldOutName: _h, teacherJobId: _t, compressJobId: _c, ...state } = r;
+  const { modelKind: _k, baselineModelId: _b, modelId: _m, seed: _s, data: _d, recipe: _r, heldOutName: _h, teacherJobId: _t, compressJobId: _c, ...state } = r;
   return state;
 }
 
@@ -210,7 +222,7 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
     return r;
   };
 
-  async function evaluate(modelDir: string, heldOutName: string, labelColumn: string, labels: readonly string[]): Promise<Evaluation> {
+  async function evaluate(modelDir: string, heldOutName: string, labelColumn: string, labels: readonly string[], kind: 'audio' | 'pose'): Promise<Evaluation> {
     const session = await openModelSession(modelDir);
     const { meta } = session;
     const onnxBytes = statSync(join(modelDir, meta.files.int8Onnx)).size;
@@ -219,7 +231,12 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
     try {
       const sameLabels = meta.task.labels.length === labels.length && labels.every((l) => meta.task.labels.includes(l));
       if (!sameLabels) return { ...base, ...empty, notComparable: `${meta.id} predicts ${meta.task.labels.join(', ')}, not ${labels.join(', ')}` };
-      if (meta.modalities.some((m) => m.kind !== 'audio')) return { ...base, ...empty, notComparable: `${meta.id} is not an audio model` };
+      const frameModel = meta.modalities.every((m) => m.kind === 'depth' || m.kind === 'thermal');
+      if (frameModel !== (kind === 'pose')) return { ...base, ...empty, notComparable: `${meta.id} takes ${meta.modalities.map((m) => m.kind).join(' + ')} input, not ${kind === 'pose' ? 'depth + thermal frames' : 'audio'}` };
+      if (frameModel) {
+        const ev = await evaluateOnFrames(session, openAll().store, heldOutName, labelColumn);
+        return { ...base, labels: [...ev.labels], participants: ev.participants, frames: ev.samples, balancedAccuracy: ev.balancedAccuracy, accuracy: ev.accuracy, confusion: ev.confusion, meanLatencyMs: ev.meanLatencyMs, skipped: 0 };
+      }
       const { dataset } = datasetFromStore(openAll().store, heldOutName);
       const ev = await evaluatePackage(session, dataset, labelColumn);
       return {
@@ -264,16 +281,20 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
       ...(saved.quantizationChoice ? { quantization: saved.quantizationChoice } : {}),
     };
     const dir = join(runsDir, r.runId, 'candidate');
+    const pose = r.modelKind === 'pose';
+    const inputs = pose ? 'depth + thermal frames' : 'cough, speech and breathing';
     const method = `retrain wizard: participant-grouped split; measured on ${heldOutCount} held-out participants never used for training or model choice`;
     writePipelinePackage(
       dir,
       {
         id: r.modelId,
-        name: `${r.labelColumn} from cough, speech and breathing (retrained ${r.createdAt.slice(0, 10)})`,
+        name: `${r.labelColumn} from ${inputs} (retrained ${r.createdAt.slice(0, 10)})`,
         version: '1.0.0',
         codeVersion: ctx.version,
-        task: { kind: 'audio', description: `Retrained on local data set ${r.datasetName}: ${r.labelColumn} (${r.labels.join(', ')}) from cough, speech and breathing.`, labels: [...r.labels] },
-        modalities: SCREENING_AUDIO_MODALITIES.map((m) => ({ name: m.name, kind: 'audio' as const, instruction: m.instruction, durationSeconds: m.durationSeconds, features: m.features })),
+        task: { kind: pose ? 'pose' : 'audio', description: `Retrained on local data set ${r.datasetName}: ${r.labelColumn} (${r.labels.join(', ')}) from ${inputs}.`, labels: [...r.labels] },
+        modalities: pose
+          ? poseModalities().map((m) => ({ name: m.name, kind: m.kind, instruction: m.instruction, features: m.features }))
+          : SCREENING_AUDIO_MODALITIES.map((m) => ({ name: m.name, kind: 'audio' as const, instruction: m.instruction, durationSeconds: m.durationSeconds, features: m.features })),
         accuracy: [
           { metric: 'balancedAccuracy', value: result.test.studentInt8, variant: 'student int8', method: `${method} (inner test fold)`, dataset: r.datasetName },
           { metric: 'balancedAccuracy', value: result.test.teacher, variant: 'teacher float', method: `${method} (inner test fold)`, dataset: r.datasetName },
@@ -333,13 +354,13 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
     r.detail = `measuring both models on ${heldOutCount} held-out participants`;
     emit(r, true);
     const dir = writeCandidate(r, compressed.result as CompressResult, teacherFile, heldOutCount);
-    const candidate = await evaluate(dir, heldOutName, r.labelColumn, r.labels);
+    const candidate = await evaluate(dir, heldOutName, r.labelColumn, r.labels, r.modelKind ?? 'audio');
     const baseline = (await scanModels([
       { dir: ctx.paths.userModelsDir, source: 'user' },
       { dir: ctx.paths.bundledModelsDir, source: 'bundled' },
     ])).models.find((m) => m.meta.id === r.baselineModelId);
     const current: Evaluation = baseline
-      ? await evaluate(baseline.dir, heldOutName, r.labelColumn, r.labels)
+      ? await evaluate(baseline.dir, heldOutName, r.labelColumn, r.labels, r.modelKind ?? 'audio')
       : { ...candidate, modelId: r.baselineModelId, modelName: r.baselineModelId, participants: 0, balancedAccuracy: 0, accuracy: 0, confusion: [], meanLatencyMs: 0, weightBytes: 0, onnxBytes: 0, skipped: 0, notComparable: `no model '${r.baselineModelId}' is installed` };
     r.comparison = { candidate, current };
     addModel(db, { id: r.modelId, version: '1.0.0', packageDir: dir, status: 'candidate', ...(compressed.trainingRunId !== null ? { trainingRunId: compressed.trainingRunId } : {}) });
@@ -352,12 +373,69 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
     emit(r, true);
   }
 
+  /** What a run trains on, split before anything is trained; a field error when it cannot train. */
+  interface RunPlan {
+    readonly modelKind: 'audio' | 'pose';
+    readonly heldOut: string[];
+    readonly train: string[];
+    readonly labels: string[];
+    readonly data: JobDataSource;
+    readonly recipe: Recipe;
+  }
+
+  function audioPlan(db: Store, datasetName: string, labelColumn: string, trainName: string): RunPlan {
+    let dataset: Dataset;
+    try {
+      dataset = datasetFromStore(db, datasetName).dataset;
+    } catch (e) {
+      throw new ServiceError(`field 'datasetName': ${(e as Error).message}`, 'not_found');
+    }
+    if (!dataset.labelColumns.includes(labelColumn)) throw field('labelColumn', `data set ${datasetName} has no label column '${labelColumn}'`);
+    const items = usableSubjects(dataset, labelColumn);
+    const check = reviewWarnings(items);
+    if (!check.trainable) throw field('datasetName', `cannot train on ${datasetName}: ${check.warnings.join('; ')}`);
+    let split: SplitPlan;
+    try {
+      split = planSplit(items);
+    } catch (e) {
+      if (e instanceof SplitError) throw field('datasetName', e.message);
+      throw e;
+    }
+    const labels = [...new Set(items.map((s) => s.label))].sort();
+    return {
+      modelKind: 'audio',
+      heldOut: split.heldOut,
+      train: split.train,
+      labels,
+      data: { kind: 'store-dataset', name: trainName, labelColumn, labels, modalities: SCREENING_AUDIO_MODALITIES, cacheDir },
+      recipe: DEFAULT_AUDIO_RECIPE,
+    };
+  }
+
+  function framePlan(db: Store, datasetName: string, labelColumn: string, trainName: string): RunPlan {
+    const set = storedFrameSet(db, datasetName, labelColumn);
+    if (!set) throw field('labelColumn', `the frames of data set ${datasetName} have no label column '${labelColumn}'`);
+    const review = frameReview(set, frameLabelColumns(db, datasetName), planFrameSplit);
+    if (!review.trainable || !review.split) throw field('datasetName', `cannot train on ${datasetName}: ${review.warnings.join('; ')}`);
+    // The pose model's own class order when every label is one of its classes, so the bundled model can be compared.
+    const labels = defaultFrameLabels(set.pairs);
+    return {
+      modelKind: 'pose',
+      heldOut: review.split.heldOut,
+      train: review.split.train,
+      labels,
+      data: { kind: 'store-frames', name: trainName, labelColumn, labels, features: POSE_FEATURES },
+      recipe: DEFAULT_POSE_RECIPE,
+    };
+  }
+
   function launch(r: RunRecord): void {
     drive(r).catch((e: unknown) => finishRun(r, 'failed', e instanceof Error ? e.message : String(e)));
   }
 
   return {
     'retrain.import': async ({ source, name }) => {
+      if (isFrameSet(source)) return importFrameFolder(openAll().store, source, name ?? importedDatasetName('frames'));
       let dataset: Dataset;
       try {
         dataset = openDataset(source);
@@ -382,6 +460,11 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
 
     'retrain.review': async ({ datasetName, labelColumn }) => {
       const db = openAll().store;
+      const frameColumns = frameLabelColumns(db, datasetName);
+      if (frameColumns.length) {
+        if (!frameColumns.includes(labelColumn)) throw field('labelColumn', `the frames of data set ${datasetName} have no label column '${labelColumn}' (columns: ${frameColumns.join(', ')})`);
+        return { datasetName, ...frameReview(storedFrameSet(db, datasetName, labelColumn)!, frameColumns, planFrameSplit) };
+      }
       let dataset: Dataset;
       try {
         dataset = datasetFromStore(db, datasetName).dataset;
@@ -418,6 +501,7 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
         labelColumn,
         labelColumns: [...dataset.labelColumns],
         participants: dataset.subjects.length,
+        unit: 'participants' as const,
         labelCounts: Object.fromEntries([...counts].filter(([k]) => k !== '')),
         modalities: dataset.modalities.map((m) => ({ name: m, recordings: dataset.subjects.filter((s) => s.recordings[m]).length })),
         quality,
@@ -439,37 +523,22 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
         throw field('target', (e as Error).message);
       }
       const db = openAll().store;
-      let dataset: Dataset;
-      try {
-        dataset = datasetFromStore(db, datasetName).dataset;
-      } catch (e) {
-        throw new ServiceError(`field 'datasetName': ${(e as Error).message}`, 'not_found');
-      }
-      if (!dataset.labelColumns.includes(labelColumn)) throw field('labelColumn', `data set ${datasetName} has no label column '${labelColumn}'`);
-      const items = usableSubjects(dataset, labelColumn);
-      const check = reviewWarnings(items);
-      if (!check.trainable) throw field('datasetName', `cannot train on ${datasetName}: ${check.warnings.join('; ')}`);
-      let split: SplitPlan;
-      try {
-        split = planSplit(items);
-      } catch (e) {
-        if (e instanceof SplitError) throw field('datasetName', e.message);
-        throw e;
-      }
       const runId = `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
       const trainName = `${runId}-train`;
       const heldOutName = `${runId}-heldout`;
-      saveDataset(db, trainName, split.train, labelColumn);
-      saveDataset(db, heldOutName, split.heldOut, labelColumn);
-      const labels = [...new Set(items.map((s) => s.label))].sort();
-      const seed = options?.seed ?? DEFAULT_AUDIO_RECIPE.seed;
+      const plan = frameLabelColumns(db, datasetName).length ? framePlan(db, datasetName, labelColumn, trainName) : audioPlan(db, datasetName, labelColumn, trainName);
+      saveDataset(db, trainName, plan.train, labelColumn);
+      saveDataset(db, heldOutName, plan.heldOut, labelColumn);
+      const { labels, modelKind } = plan;
+      const base = plan.recipe;
+      const seed = options?.seed ?? base.seed;
       const recipe = {
-        ...DEFAULT_AUDIO_RECIPE,
+        ...base,
         seed,
         ...(options?.teacher ? { teacher: options.teacher } : {}),
         ...(options?.students ? { students: options.students } : {}),
         ...(options?.qatEpochs !== undefined ? { qatEpochs: options.qatEpochs } : {}),
-        fit: { ...DEFAULT_AUDIO_RECIPE.fit, ...(options?.epochs ? { epochs: options.epochs } : {}) },
+        fit: { ...base.fit, ...(options?.epochs ? { epochs: options.epochs } : {}) },
       };
       const modelId = `${labelColumn}-retrained-${runId.slice(4)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
       const r: RunRecord = {
@@ -486,11 +555,12 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
         createdAt: new Date().toISOString(),
         curves: {},
         pareto: [],
-        heldOut: split.heldOut,
-        baselineModelId: baselineModelId ?? DEFAULT_BASELINE,
+        heldOut: plan.heldOut,
+        modelKind,
+        baselineModelId: baselineModelId ?? DEFAULT_BASELINE[modelKind],
         modelId,
         seed,
-        data: { kind: 'store-dataset', name: trainName, labelColumn, labels, modalities: SCREENING_AUDIO_MODALITIES, cacheDir },
+        data: plan.data,
         recipe,
         heldOutName,
       };

@@ -4,7 +4,8 @@
  * the local store as a labelled participant — copied within the data folder, never sent anywhere.
  */
 import { saveDataset } from '../../store/datasets';
-import { importRecordings, type StoreImportReport } from '../../store/importRecordings';
+import type { RecordingRef } from '../../audio/importReport';
+import { importRecordings } from '../../store/importRecordings';
 import type { Store } from '../../store/store';
 import { recordedSessions, SessionLabelError, sessionImport } from '../../screening/recordedSessions';
 import { ResultStore } from '../../screening/resultStore';
@@ -29,7 +30,10 @@ export function storeImportResponse(
   datasetName: string,
   labelColumn: string | undefined,
   source: { layout: string; recordings: number; labelColumns: readonly string[]; problems: ImportResponse['problems'] },
-  report: StoreImportReport,
+  report: {
+    readonly stored: readonly { readonly ref: { readonly subject?: string } }[];
+    readonly failed: readonly { readonly ref: RecordingRef; readonly reason: string; readonly message: string }[];
+  },
 ): ImportResponse {
   const subjects = [...new Set(report.stored.map((s) => s.ref.subject!))].sort();
   if (subjects.length) saveDataset(store, datasetName, subjects, labelColumn);

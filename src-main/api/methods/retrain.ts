@@ -30,6 +30,8 @@ const evaluation = z.object({
   modelName: z.string(),
   labels: z.array(z.string()),
   participants: z.number().int().nonnegative(),
+  /** Frames scored, for a frame (pose) model: it is scored per frame, not per participant. */
+  frames: z.number().int().nonnegative().optional(),
   balancedAccuracy: z.number().min(0).max(1),
   accuracy: z.number().min(0).max(1),
   confusion: z.array(z.array(z.number().int().nonnegative())),
@@ -133,6 +135,8 @@ export const retrainMethods = {
       labelColumn: z.string(),
       labelColumns: z.array(z.string()),
       participants: z.number().int().nonnegative(),
+      /** What labelCounts and the split's counts count: participants (audio) or frames (pose, labelled per frame). */
+      unit: z.enum(['participants', 'frames']),
       labelCounts: z.record(z.string(), z.number().int().nonnegative()),
       modalities: z.array(z.object({ name: z.string(), recordings: z.number().int().nonnegative() })),
       quality: z.array(z.object({ subject: z.string(), modality: z.string(), issues: z.array(z.string()) })),
