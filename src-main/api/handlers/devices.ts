@@ -14,6 +14,7 @@ import { forgetPairedPi } from '../../devices/pi/pairedPis';
 import { formatPiAddress, parsePiAddress, type PiAddress } from '../../devices/pi/piAddress';
 import { deployToPi, pairedPiStatuses, pairedTarget, pairPi, rollbackPi, type PiStatus } from '../../devices/pi/piClient';
 import { PiDeviceError } from '../../devices/pi/piDeviceError';
+import { watchPis, type PiWatch } from '../../devices/pi/piDiscovery';
 import type { ByteTransport } from '../../devices/transport';
 import type { UsbHostLoader } from '../../devices/usbAvailability';
 import { scanModels, type CatalogEntry } from '../../models/catalog';
@@ -84,9 +85,16 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `usb` replaces the usb package's host (tests hand in a fake board). */
-export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader } = {}): GroupHandlers<typeof deviceMethods> {
+/**
+ * `usb` replaces the usb package's host (tests hand in a fake board). `discovery` watches the network for
+ * Pi agents (mDNS); on by default, off under TINYM2_TEST=1 (many test processes share one machine) unless
+ * TINYM2_MDNS=1 asks for it.
+ */
+export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader; discovery?: boolean } = {}): GroupHandlers<typeof deviceMethods> {
   const registry = new DeviceRegistry(options.usb ? { usb: options.usb } : {});
+  const discoveryOn = options.discovery ?? (process.env.TINYM2_TEST !== '1' || process.env.TINYM2_MDNS === '1');
+  let piWatch: PiWatch | undefined;
+  let discoveryProblem: string | undefined = discoveryOn ? undefined : 'network discovery is off; add Pis by address';
   let watching: Promise<unknown> | undefined;
   // A board answers one conversation at a time; a second deploy to it is refused, not interleaved.
   const inUse = new Set<string>();
@@ -104,6 +112,12 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
         hotplug(c.device.id, c.type === 'attach' ? 'attached' : 'detached');
       });
       watching = registry.start().catch(() => undefined);
+      if (discoveryOn) {
+        piWatch = watchPis({
+          onChange: (c) => hotplug(formatPiAddress({ host: c.pi.host, port: c.pi.port }), c.type === 'gone' ? 'detached' : 'attached'),
+          onProblem: (message) => (discoveryProblem = message),
+        });
+      }
     }
     return watching;
   };
@@ -186,7 +200,13 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
           return inUse.has(e.id) ? { ...e, state: 'busy' as const } : e;
         }),
       ];
-      return { usb: usb.usb, devices };
+      const pairedIds = new Set(pis.map((p) => formatPiAddress(p.pi)));
+      const pairedAgents = new Set(pis.map((p) => p.pi.agentId));
+      const unpaired = (piWatch?.current() ?? [])
+        .map((d) => ({ d, address: formatPiAddress({ host: d.host, port: d.port }) }))
+        .filter(({ d, address }) => !pairedIds.has(address) && !(d.agentId && pairedAgents.has(d.agentId)))
+        .map(({ d, address }) => ({ address, name: d.name, ...(d.agentId ? { agentId: d.agentId } : {}), ...(d.fingerprintPrefix ? { fingerprintPrefix: d.fingerprintPrefix } : {}) }));
+      return { usb: usb.usb, devices, discovery: { available: discoveryProblem === undefined, ...(discoveryProblem ? { reason: discoveryProblem } : {}), unpaired } };
     },
 
     'devices.pairPi': async ({ address, code, name }) => {

@@ -58,6 +58,23 @@ export const deviceMethods = {
     response: z.object({
       usb: usbStatusSchema,
       devices: z.array(deviceEntrySchema),
+      /** Pis announcing themselves on this network (mDNS) that are not paired yet: to pair, not to deploy to. */
+      discovery: z
+        .object({
+          available: z.boolean(),
+          /** Why discovery cannot run (mDNS port taken, turned off); Pis can still be added by address. */
+          reason: z.string().optional(),
+          unpaired: z.array(
+            z.object({
+              address: z.string(),
+              name: z.string(),
+              agentId: z.string().optional(),
+              /** First 16 hex digits of the certificate fingerprint, to compare with the Pi's screen before pairing. */
+              fingerprintPrefix: z.string().optional(),
+            }),
+          ),
+        })
+        .optional(),
     }),
   },
   'devices.pairPi': {

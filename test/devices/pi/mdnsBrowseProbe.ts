@@ -14,6 +14,9 @@ import { pairedTarget, piInfo } from '../../../src-main/devices/pi/piClient';
 import { watchPis, type DiscoveredPi } from '../../../src-main/devices/pi/piDiscovery';
 import { repoRoot } from '../../../src-main/storage/appPaths';
 
+// The app's own discovery (devices.list) is off under TINYM2_TEST; this probe is where it is tested.
+process.env.TINYM2_MDNS = '1';
+
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
@@ -46,9 +49,18 @@ async function pairAndAsk(pi: DiscoveredPi): Promise<void> {
   if (!code || !studioData) return;
   try {
     const call = await studioApi(studioData);
+    const address = `pi://${pi.host}:${pi.port}`;
+    const unpairedNow = async () => ((await call('devices.list', {})) as ApiResponse<'devices.list'>).discovery?.unpaired.find((u) => u.address === address);
+    // The page's own watch starts with its first listing and needs a moment to hear the Pi.
+    let before = await unpairedNow();
+    for (let i = 0; i < 50 && !before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      before = await unpairedNow();
+    }
     const paired = (await call('devices.pairPi', { address: `${pi.host}:${pi.port}`, code })) as ApiResponse<'devices.pairPi'>;
     const listed = ((await call('devices.list', {})) as ApiResponse<'devices.list'>).devices.find((d) => d.id === paired.id);
     const info = await piInfo(pairedTarget(studioData, pi), 5000);
+    const after = await unpairedNow();
     print({
       type: 'paired',
       host: pi.host,
@@ -58,6 +70,8 @@ async function pairAndAsk(pi: DiscoveredPi): Promise<void> {
       fingerprint256: paired.fingerprint,
       listed: listed ? { kind: listed.kind, state: listed.state, fingerprint: listed.fingerprint } : null,
       info: { agentId: info.agentId, hostname: info.hostname },
+      unpairedBefore: before ?? null,
+      unpairedAfter: after ?? null,
     });
   } catch (e) {
     print({ type: 'pair-failed', host: pi.host, port: pi.port, error: (e as Error).message });

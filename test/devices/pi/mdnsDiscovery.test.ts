@@ -161,6 +161,8 @@ interface ProbeEvent {
   readonly id?: string;
   readonly listed?: { kind: string; state: string; fingerprint?: string } | null;
   readonly info?: { agentId: string; hostname: string };
+  readonly unpairedBefore?: { address: string; name: string; agentId?: string; fingerprintPrefix?: string } | null;
+  readonly unpairedAfter?: { address: string } | null;
   readonly message?: string;
   readonly error?: string;
 }
@@ -223,6 +225,12 @@ test('the studio in another namespace finds announcing agents, pairs at the disc
     assert.equal(paired.info!.agentId, agent.agentId, 'GET /info over HTTPS from the studio namespace');
     assert.equal(paired.id, `pi://${addrA}:${agent.port}`);
     assert.deepEqual(paired.listed, { kind: 'pi', state: 'connected', fingerprint: agent.fingerprint256 }, 'devices.list shows the Pi paired from discovery, online');
+    assert.deepEqual(
+      paired.unpairedBefore,
+      { address: `pi://${addrA}:${agent.port}`, name: found.pi!.name, agentId: agent.agentId, fingerprintPrefix: found.pi!.fingerprintPrefix },
+      'before pairing, devices.list offers the announcing Pi to pair',
+    );
+    assert.equal(paired.unpairedAfter, null, 'once paired it is a device, no longer offered');
   }
 
   // The command a technician runs lists both: paired and online, and as found on the network.
