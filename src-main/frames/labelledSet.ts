@@ -48,7 +48,15 @@ export interface LabelledSetOptions {
   /** CSV manifest (`subject,label,frame,depth,thermal`); defaults to `<root>/manifest.csv` when present. */
   readonly manifestCsv?: string;
   readonly onProgress?: (done: number, total: number) => void;
+  /**
+   * Takes each good sample in set order instead of returning them all (`samples` is then empty): a store
+   * import of thousands of full-size frames holds one batch in memory, not the whole set.
+   */
+  readonly onSample?: (sample: PoseSample) => Promise<void> | void;
 }
+
+/** Frames decoded at a time: enough reads in flight to hide disk latency, few enough to bound memory. */
+const BATCH = 32;
 
 interface Entry {
   readonly label: string;
@@ -73,58 +81,70 @@ export async function importLabelledSet(root: string, options: LabelledSetOption
   const fixedDepth = depthSize !== undefined;
   const fixedThermal = thermalSize !== undefined;
   const samples: PoseSample[] = [];
-  const raw: (readonly [DepthFrame, ThermalFrame] | undefined)[] = new Array(entries.length);
-  let done = 0;
-  // Reading is I/O bound; a few reads in flight hide latency without flooding the disk.
-  await pool(entries.length, 8, async (i) => {
-    const e = entries[i]!;
-    try {
-      const [db, tb] = await Promise.all([readFrameFile(e.depthFile), readFrameFile(e.thermalFile)]);
-      raw[i] = [decodeDepthPng(db, e.depthFile, options.depth), decodeThermal(tb, e.thermalFile, thermalOptions)];
-    } catch (err) {
-      problems.push(problemOf(err, e.depthFile));
-    }
-    options.onProgress?.(++done, entries.length);
-  });
-  // Sizes are settled in entry order so "the first frame sets the size" does not depend on I/O timing.
-  entries.forEach((e, i) => {
-    const r = raw[i];
-    if (!r) return;
-    try {
-      let [depth, thermal] = r;
-      depthSize ??= depth;
-      thermalSize ??= thermal;
-      if (fixedDepth) {
-        checkAspect(e.depthFile, depth, depthSize);
-        depth = resizeDepth(depth, depthSize.width, depthSize.height);
-      } else checkResolution(e.depthFile, depth, depthSize);
-      if (fixedThermal) {
-        checkAspect(e.thermalFile, thermal, thermalSize);
-        thermal = resizeThermal(thermal, thermalSize.width, thermalSize.height);
-      } else checkResolution(e.thermalFile, thermal, thermalSize);
-      samples.push({ ...e, depth, thermal });
-    } catch (err) {
-      problems.push(problemOf(err, e.depthFile));
-    }
-  });
-
   const perLabel: Record<string, number> = {};
-  for (const s of samples) perLabel[s.label] = (perLabel[s.label] ?? 0) + 1;
+  const subjects = new Set<string>();
+  let loaded = 0;
+  let done = 0;
+  for (let start = 0; start < entries.length; start += BATCH) {
+    const batch = entries.slice(start, start + BATCH);
+    const raw: (readonly [DepthFrame, ThermalFrame] | undefined)[] = new Array(batch.length);
+    // Reading is I/O bound; a few reads in flight hide latency without flooding the disk.
+    await pool(batch.length, 8, async (i) => {
+      const e = batch[i]!;
+      try {
+        const [db, tb] = await Promise.all([readFrameFile(e.depthFile), readFrameFile(e.thermalFile)]);
+        raw[i] = [decodeDepthPng(db, e.depthFile, options.depth), decodeThermal(tb, e.thermalFile, thermalOptions)];
+      } catch (err) {
+        problems.push(problemOf(err, e.depthFile));
+      }
+      options.onProgress?.(++done, entries.length);
+    });
+    // Sizes are settled in entry order so "the first frame sets the size" does not depend on I/O timing.
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch[i]!;
+      const r = raw[i];
+      if (!r) continue;
+      let sample: PoseSample;
+      try {
+        let [depth, thermal] = r;
+        depthSize ??= depth;
+        thermalSize ??= thermal;
+        if (fixedDepth) {
+          checkAspect(e.depthFile, depth, depthSize);
+          depth = resizeDepth(depth, depthSize.width, depthSize.height);
+        } else checkResolution(e.depthFile, depth, depthSize);
+        if (fixedThermal) {
+          checkAspect(e.thermalFile, thermal, thermalSize);
+          thermal = resizeThermal(thermal, thermalSize.width, thermalSize.height);
+        } else checkResolution(e.thermalFile, thermal, thermalSize);
+        sample = { ...e, depth, thermal };
+      } catch (err) {
+        problems.push(problemOf(err, e.depthFile));
+        continue;
+      }
+      loaded++;
+      perLabel[sample.label] = (perLabel[sample.label] ?? 0) + 1;
+      subjects.add(sample.subject);
+      if (options.onSample) await options.onSample(sample);
+      else samples.push(sample);
+    }
+  }
+
   return {
     samples,
     report: {
       root,
       layout: manifestCsv ? 'csv' : 'folders',
-      loaded: samples.length,
+      loaded,
       perLabel,
-      subjects: [...new Set(samples.map((s) => s.subject))].sort(),
+      subjects: [...subjects].sort(),
       problems: problems.sort((a, b) => a.file.localeCompare(b.file)),
     },
   };
 }
 
 /** A generated set's manifest.json may declare its thermal encoding; hand-made sets default by extension. */
-async function declaredThermalEncoding(root: string): Promise<ThermalEncoding | undefined> {
+export async function declaredThermalEncoding(root: string): Promise<ThermalEncoding | undefined> {
   try {
     const m = JSON.parse(await readFile(join(root, 'manifest.json'), 'utf8')) as { thermalEncoding?: ThermalEncoding };
     return m.thermalEncoding;

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { decodeDepthPng, type DepthFrame, type DepthLoadOptions } from '../frames/depthFrame';
 import { FrameError, type FrameErrorReason } from '../frames/frameError';
 import { readFrameFile } from '../frames/frameFile';
-import { importLabelledSet, type ImportProblem } from '../frames/labelledSet';
+import { declaredThermalEncoding, importLabelledSet, type ImportProblem, type PoseSample } from '../frames/labelledSet';
 import { decodeThermal, guessThermalEncoding, type ThermalEncoding, type ThermalFrame, type ThermalLoadOptions } from '../frames/thermalFrame';
 import { putBlob } from './blobStore';
 import { ensureSubject } from './labels';
@@ -28,7 +28,7 @@ export interface FrameImportOptions {
   readonly depth?: DepthLoadOptions;
   /** Thermal encoding and range; the encoding defaults to the set's manifest.json, then the file extension. */
   readonly thermal?: ThermalLoadOptions;
-  /** 'checking' while the loader reads and checks every file, then 'storing' per pair. */
+  /** 'checking' as the loader reads each listed pair, 'storing' as each good one is stored (done of all pairs listed; bad ones never reach storing). */
   readonly onProgress?: (done: number, total: number, phase: 'checking' | 'storing') => void;
 }
 
@@ -87,14 +87,7 @@ export async function importFrames(store: Store, root: string, options: FrameImp
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`${dir}: no such frame set folder`);
     throw e;
   }
-  const declared = options.thermal?.encoding ?? (await manifestThermalEncoding(dir));
-  // Native sizes (no resize): the store keeps the original files, and the model's size is chosen at training time.
-  const { samples, report } = await importLabelledSet(dir, {
-    ...(options.depth ? { depth: options.depth } : {}),
-    thermal: { ...options.thermal, ...(declared ? { encoding: declared } : {}) },
-    ...(options.manifestCsv ? { manifestCsv: options.manifestCsv } : {}),
-    ...(options.onProgress ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, 'checking') } : {}),
-  });
+  const declared = options.thermal?.encoding ?? (await declaredThermalEncoding(dir));
   const loadOptions: FrameLoadOptions = {
     ...(options.depth?.maxMm !== undefined ? { depthMaxMm: options.depth.maxMm } : {}),
     ...(options.thermal?.validRangeC ? { thermalRangeC: options.thermal.validRangeC } : {}),
@@ -109,9 +102,10 @@ export async function importFrames(store: Store, root: string, options: FrameImp
        @depthWidth, @depthHeight, @thermalWidth, @thermalHeight, @depthPath, @thermalPath, @depthBytes, @thermalBytes, @quality, @importedAt)`,
   );
   const stored: StoredFramePairImport[] = [];
-  const failed: FrameImportFailure[] = report.problems.map((p: ImportProblem) => ({ file: p.file, reason: p.reason, message: p.message }));
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
+  const failed: FrameImportFailure[] = [];
+  let total = 0;
+  // Each good pair is stored as the loader hands it over, so only one batch of full-size frames is in memory.
+  const storePair = async (s: PoseSample): Promise<void> => {
     try {
       const encoding = declared ?? encodingFromName(s.thermalFile);
       const [depthBytes, thermalBytes] = await Promise.all([readFrameFile(s.depthFile), readFrameFile(s.thermalFile)]);
@@ -170,27 +164,24 @@ export async function importFrames(store: Store, root: string, options: FrameImp
       if (!(e instanceof FrameError)) throw e;
       failed.push({ file: e.file, reason: e.reason, message: e.message });
     }
-    options.onProgress?.(i + 1, samples.length, 'storing');
-  }
+    options.onProgress?.(stored.length + failed.length, total, 'storing');
+  };
+  // Native sizes (no resize): the store keeps the original files, and the model's size is chosen at training time.
+  const { report } = await importLabelledSet(dir, {
+    ...(options.depth ? { depth: options.depth } : {}),
+    thermal: { ...options.thermal, ...(declared ? { encoding: declared } : {}) },
+    ...(options.manifestCsv ? { manifestCsv: options.manifestCsv } : {}),
+    onProgress: (done: number, all: number) => {
+      total = all;
+      options.onProgress?.(done, all, 'checking');
+    },
+    onSample: storePair,
+  });
+  failed.push(...report.problems.map((p: ImportProblem) => ({ file: p.file, reason: p.reason, message: p.message })));
   failed.sort((a, b) => a.file.localeCompare(b.file));
   const failuresByReason: Partial<Record<FrameErrorReason, number>> = {};
   for (const f of failed) failuresByReason[f.reason] = (failuresByReason[f.reason] ?? 0) + 1;
   return { root: dir, layout: report.layout, labelColumn, stored, failed, failuresByReason };
-}
-
-/** The encoding a generated set declares in manifest.json (the loader reads the same field). */
-async function manifestThermalEncoding(root: string): Promise<ThermalEncoding | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(root, 'manifest.json'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    return (JSON.parse(text) as { thermalEncoding?: ThermalEncoding }).thermalEncoding;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Undeclared: what the decoder assumed from the extension (only png16 and csv decode without a declaration). */

@@ -67,7 +67,7 @@ test('a generated frame set is stored pair by pair with its per-frame labels; ba
     // 60 pairs, three of them damaged.
     assert.equal(report.stored.length, 57);
     assert.ok(report.stored.every((s) => s.newRow && s.newBlob && !s.relabelled));
-    assert.ok(progress.includes('checking 60/60') && progress.at(-1) === 'storing 57/57', progress.slice(-2).join(', '));
+    assert.ok(progress.includes('checking 60/60') && progress.at(-1) === 'storing 57/60', progress.slice(-2).join(', '));
 
     const rows = store.db.prepare('SELECT * FROM frame_pairs ORDER BY id').all() as Record<string, string | number>[];
     assert.equal(rows.length, 57);
