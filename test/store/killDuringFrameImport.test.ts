@@ -11,7 +11,6 @@
  * time after which no new round starts (default 40); it must still have killed at least MIN_KILLS times.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { blobPath, sha256Hex } from '../../src-main/store/blobStore';
 import { checkConsistency } from '../../src-main/store/consistency';
 import { openStore } from '../../src-main/store/store';
 import { seededRandom } from '../../src-main/train/random';
+import { runKillableChild, type ChildRun, type KillAt } from './killableChild';
 
 const KILLS = Number(process.env.TINYM2_FRAME_KILL_ITERATIONS ?? 25);
 const SECONDS = Number(process.env.TINYM2_FRAME_KILL_SECONDS ?? 40);
@@ -54,34 +54,8 @@ before(async () => {
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-interface ChildRun {
-  readonly opened: boolean;
-  readonly finished: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-type KillAt = { readonly from: 'spawn' | 'open'; readonly ms: number };
-
 function runChild(dataDir: string, killAt?: KillAt): Promise<ChildRun> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, setDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => (timer = setTimeout(() => child.kill('SIGKILL'), killAt!.ms));
-    child.stdout.on('data', (d: Buffer) => {
-      const wasOpen = stdout.includes('open');
-      stdout += d.toString();
-      if (killAt?.from === 'open' && !wasOpen && stdout.includes('open')) arm();
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (killAt?.from === 'spawn') arm();
-    child.on('exit', () => {
-      clearTimeout(timer);
-      resolveRun({ opened: stdout.includes('open'), finished: stdout.includes('done'), stdout, stderr });
-    });
-  });
+  return runKillableChild(CHILD, [dataDir, setDir], killAt);
 }
 
 /** What a restarted app would find; returns the number of frame pair rows. */

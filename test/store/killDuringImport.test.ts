@@ -10,7 +10,6 @@
  * it must still have killed at least MIN_KILLS times.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { checkConsistency } from '../../src-main/store/consistency';
 import { openStore } from '../../src-main/store/store';
 import { seededRandom } from '../../src-main/train/random';
 import { coswaraSkip } from '../audio/coswaraFixture';
+import { runKillableChild, type ChildRun, type KillAt } from './killableChild';
 
 const KILLS = Number(process.env.TINYM2_KILL_ITERATIONS ?? 50);
 const SECONDS = Number(process.env.TINYM2_KILL_SECONDS ?? 60);
@@ -30,36 +30,8 @@ const PARTICIPANTS = 8;
 const EXPECTED_ROWS = PARTICIPANTS * 3;
 const CHILD = new URL('./importChild.ts', import.meta.url).pathname;
 
-interface ChildRun {
-  readonly opened: boolean;
-  readonly finished: boolean;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** When to kill: some ms after the spawn (start-up, migration) or after the store said it was open (import). */
-type KillAt = { readonly from: 'spawn' | 'open'; readonly ms: number };
-
-/** Runs the import child; with `killAt`, SIGKILLs it then (if it is still running). */
 function runChild(dataDir: string, killAt?: KillAt): Promise<ChildRun> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(PARTICIPANTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => (timer = setTimeout(() => child.kill('SIGKILL'), killAt!.ms));
-    child.stdout.on('data', (d: Buffer) => {
-      const wasOpen = stdout.includes('open');
-      stdout += d.toString();
-      if (killAt?.from === 'open' && !wasOpen && stdout.includes('open')) arm();
-    });
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    if (killAt?.from === 'spawn') arm();
-    child.on('exit', () => {
-      clearTimeout(timer);
-      resolveRun({ opened: stdout.includes('open'), finished: stdout.includes('done'), stdout, stderr });
-    });
-  });
+  return runKillableChild(CHILD, [dataDir, String(PARTICIPANTS)], killAt);
 }
 
 /** What a restarted app would find; returns the number of recording rows. */
