@@ -17,7 +17,7 @@ import { accuracy as confusionAccuracy } from '../src-main/train/metrics';
 import { parseTargetLevel } from '../src-main/planner/memoryFit';
 import { repoRoot } from '../src-main/storage/appPaths';
 import type { Recipe } from '../src-main/compress/pipeline';
-import { DEFAULT_POSE_DATA as spec, DEFAULT_POSE_RECIPE, POSE_LABELS, poseModalities } from '../src-main/train/poseRecipe';
+import { DEFAULT_POSE_DATA as spec, DEFAULT_POSE_RECIPE, POSE_FEATURES, POSE_LABELS, poseModalities } from '../src-main/train/poseRecipe';
 import { ensurePoseSet, loadPoseSet, posePipelineData } from '../src-main/train/poseTrainingData';
 
 const appVersion = packageVersion();
@@ -60,7 +60,7 @@ console.log(`test accuracy: teacher ${accuracy(t.teacher).toFixed(3)}, student f
 console.log(`student ${result.search.chosen.point.label}: ${result.plan.weightBytes} B weights, ${result.plan.peakActivationBytes} B peak activations; ${result.seconds.toFixed(0)} s training`);
 
 const method = `held-out generated set: unseen scene seed (${spec.test.seed}) and unseen subject bodies (subject seed ${spec.test.subjectSeed}), ${data.test.count} samples, 6 balanced classes; trained on ${data.train.count}, chosen on ${data.val.count} samples of ${spec.valSubjects} held-back training subjects`;
-const dataset = `tinym2-posegen procedural depth 160×120 + thermal 32×24 (area-averaged to 40×30 / 32×24)`;
+const dataset = `tinym2-posegen procedural depth ${spec.depthSize.width}×${spec.depthSize.height} + thermal ${spec.thermalSize.width}×${spec.thermalSize.height} (area-averaged to ${POSE_FEATURES.depth.width}×${POSE_FEATURES.depth.height} / ${POSE_FEATURES.thermal.width}×${POSE_FEATURES.thermal.height})`;
 const figures = (variant: string, s: VariantScore) => [
   { metric: 'accuracy' as const, value: accuracy(s), variant, method, dataset },
   { metric: 'balancedAccuracy' as const, value: s.balancedAccuracy, variant, method, dataset },
