@@ -31,6 +31,11 @@ export interface ServiceContext {
   readonly version: string;
   /** Environment of the microphone recorder (PATH, PULSE_SERVER); the app's own when absent. */
   readonly captureEnv?: NodeJS.ProcessEnv;
+  /**
+   * Watch the local network for Pi agents (mDNS) once the devices are first listed. The app's own
+   * processes turn it on; left off, nothing opens a network socket (tests, scripts, the CLI).
+   */
+  readonly piDiscovery?: boolean;
 }
 
 /** Turns the domain's own failures into words for the person who asked; anything else stays a bug report. */

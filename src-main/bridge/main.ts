@@ -10,7 +10,7 @@ import { startBridge } from './server';
 /**
  * Runs the app without Electron: the services plus the bridge serving the built renderer, for a plain
  * browser. `npm start` falls back to this when the Electron binary is absent.
- *   tsx src-main/bridge/main.ts [--port N] [--no-open]
+ *   tsx src-main/bridge/main.ts [--port N] [--no-open] [--no-mdns]
  */
 async function main(argv: string[]): Promise<void> {
   const portIdx = argv.indexOf('--port');
@@ -20,7 +20,7 @@ async function main(argv: string[]): Promise<void> {
   if (!existsSync(join(staticDir, 'index.html'))) throw new Error(`the renderer is not built (${staticDir}/index.html missing): run \`npm run build\``);
 
   const events = new EventBus();
-  const services = createServices({ paths: resolveAppPaths(), transport: 'bridge', events, version: packageVersion() });
+  const services = createServices({ paths: resolveAppPaths(), transport: 'bridge', events, version: packageVersion(), piDiscovery: !argv.includes('--no-mdns') });
   const bridge = await startBridge({ services, events, staticDir, port });
   console.log(`TinyM2 Studio is running at ${bridge.url}`);
   console.log('Open that address in a browser on this machine (it carries this run\'s access token). Ctrl+C stops.');

@@ -32,7 +32,7 @@ function hardenWebContents(contents: WebContents): void {
 async function createWindow(): Promise<void> {
   const events = new EventBus();
   const paths = resolveAppPaths({ userDataDir: app.getPath('userData'), resourcesDir: join(app.getAppPath(), 'resources') });
-  const services = createServices({ paths, transport: 'electron', events, version: app.getVersion() });
+  const services = createServices({ paths, transport: 'electron', events, version: app.getVersion(), piDiscovery: true });
 
   ipcMain.handle('tinym2:call', (event, method: unknown, request: unknown) => {
     if (!isTrustedSender(event.senderFrame?.url)) return { ok: false, error: { code: 'unauthorized', message: 'untrusted sender' } };

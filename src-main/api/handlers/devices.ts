@@ -85,14 +85,10 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * `usb` replaces the usb package's host (tests hand in a fake board). `discovery` watches the network for
- * Pi agents (mDNS); on by default, off under TINYM2_TEST=1 (many test processes share one machine) unless
- * TINYM2_MDNS=1 asks for it.
- */
-export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader; discovery?: boolean } = {}): GroupHandlers<typeof deviceMethods> {
+/** `usb` replaces the usb package's host (tests hand in a fake board). */
+export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader } = {}): GroupHandlers<typeof deviceMethods> {
   const registry = new DeviceRegistry(options.usb ? { usb: options.usb } : {});
-  const discoveryOn = options.discovery ?? (process.env.TINYM2_TEST !== '1' || process.env.TINYM2_MDNS === '1');
+  const discoveryOn = ctx.piDiscovery === true;
   let piWatch: PiWatch | undefined;
   let discoveryProblem: string | undefined = discoveryOn ? undefined : 'network discovery is off; add Pis by address';
   let watching: Promise<unknown> | undefined;

@@ -14,9 +14,6 @@ import { pairedTarget, piInfo } from '../../../src-main/devices/pi/piClient';
 import { watchPis, type DiscoveredPi } from '../../../src-main/devices/pi/piDiscovery';
 import { repoRoot } from '../../../src-main/storage/appPaths';
 
-// The app's own discovery (devices.list) is off under TINYM2_TEST; this probe is where it is tested.
-process.env.TINYM2_MDNS = '1';
-
 const argv = process.argv.slice(2);
 const option = (name: string): string | undefined => {
   const i = argv.indexOf(`--${name}`);
@@ -34,7 +31,8 @@ function studioApi(dataDir: string): Promise<(method: string, request: unknown) 
     const [{ createServices }, { dispatch }, { EventBus }] = await Promise.all([import('../../../src-main/api/services'), import('../../../src-main/api/dispatch'), import('../../../src-main/api/eventBus')]);
     const resourcesDir = join(repoRoot, 'resources');
     const paths = { dataDir, resourcesDir, bundledModelsDir: join(resourcesDir, 'models'), userModelsDir: join(dataDir, 'models') };
-    const services: ServiceHandlers = createServices({ paths, transport: 'bridge', events: new EventBus(), version: 'test' });
+    // As the app runs it: watching the network for Pis, so devices.list offers the unpaired ones.
+    const services: ServiceHandlers = createServices({ paths, transport: 'bridge', events: new EventBus(), version: 'test', piDiscovery: true });
     return async (method: string, request: unknown) => {
       const r = await dispatch(services, method, request);
       if (!r.ok) throw new Error(`${method}: ${r.error.message}`);
