@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../src-main/storage/atomicFile';
 import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../src-main/storage/appPaths';
-import { runFolds, type FoldJob } from '../src-main/train/crossValidation';
+import { runFolds, type FoldJob, type FoldPart } from '../src-main/train/crossValidation';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../src-main/train/audioRecipe';
 import { meanStd } from '../src-main/train/metrics';
 import { DEFAULT_SPLIT_SEED } from '../src-main/datasets/split';
@@ -34,7 +34,7 @@ const recipe = {
   ...DEFAULT_AUDIO_RECIPE,
   fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs), batchSize: arg('batch', DEFAULT_AUDIO_RECIPE.fit.batchSize) },
 };
-const jobs: FoldJob[] = Array.from({ length: folds }, (_, fold) => ({
+const job = (fold: number, part: FoldPart): FoldJob => ({
   datasetDir,
   labelColumn: 'g',
   labels: ['female', 'male'],
@@ -46,7 +46,12 @@ const jobs: FoldJob[] = Array.from({ length: folds }, (_, fold) => ({
   folds,
   fold,
   splitSeed: DEFAULT_SPLIT_SEED,
-}));
+  part,
+});
+// Long jobs first (teacher + distillation), then the short students alone fill the gaps: five whole folds
+// on two workers would take three rounds with one worker idle in the last.
+const folds_ = Array.from({ length: folds }, (_, fold) => fold);
+const jobs: FoldJob[] = [...folds_.map((f) => job(f, 'distillation')), ...folds_.map((f) => job(f, 'alone'))];
 
 const t0 = performance.now();
 const parallel = Math.max(1, Math.min(2, cpus().length));

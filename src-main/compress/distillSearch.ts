@@ -42,6 +42,12 @@ export interface SearchOptions {
   readonly alpha: number;
   readonly temperature: number;
   readonly fit: Omit<FitOptions, 'distillation' | 'onEpoch'>;
+  /**
+   * Train only this many of the candidates that fit, the largest (int8 weight bytes) first; the rest are
+   * reported as not trained. Every candidate costs a full distillation, and under a fixed budget the
+   * largest that fit are the likeliest winners, while the small ones keep tight budgets servable. Default: all.
+   */
+  readonly maxTrained?: number;
   readonly onCandidate?: (index: number, total: number, label: string, status: 'skipped' | 'training' | 'done', detail?: string) => void;
   readonly onEpoch?: (label: string, report: EpochReport) => void;
 }
@@ -56,17 +62,30 @@ export function paretoFront<T extends { bytes: number; accuracy: number }>(point
 }
 
 export async function searchStudents(train: SampleSet, val: SampleSet, o: SearchOptions): Promise<SearchResult> {
+  const limit = o.maxTrained ?? Infinity;
+  if (!(limit >= 1)) throw new Error(`student search: maxTrained must be at least 1, got ${o.maxTrained}`);
   const teacher = trainableModel(o.teacher.arch, o.teacher.weights, { learningRate: 0 });
   const trained: { point: Omit<SearchPoint, 'onFront' | 'chosen'>; arch: BuiltArchitecture; weights: ModelWeights }[] = [];
   const skipped: Omit<SearchPoint, 'onFront' | 'chosen'>[] = [];
+  const candidates = o.shapes.map((shape) => {
+    const label = shapeLabel(shape);
+    const arch = buildArchitecture(tinyM2Net({ name: `student-${label}`, modalities: o.modalities, classes: o.classes, ...shape }));
+    const { plan: _plan, ...cost } = candidateCost(arch, o.budget);
+    return { shape, label, arch, cost };
+  });
+  const largest = new Set(
+    candidates
+      .filter((c) => c.cost.fits)
+      .sort((a, b) => b.cost.weightBytes - a.cost.weightBytes)
+      .slice(0, limit)
+      .map((c) => c.label),
+  );
   try {
-    for (let i = 0; i < o.shapes.length; i++) {
-      const shape = o.shapes[i]!;
-      const label = shapeLabel(shape);
-      const arch = buildArchitecture(tinyM2Net({ name: `student-${label}`, modalities: o.modalities, classes: o.classes, ...shape }));
-      const { plan: _plan, ...cost } = candidateCost(arch, o.budget);
+    for (let i = 0; i < candidates.length; i++) {
+      const { shape, label, arch } = candidates[i]!;
+      const cost = candidates[i]!.cost.fits && !largest.has(label) ? { ...candidates[i]!.cost, why: `not among the ${limit} largest candidates that fit` } : candidates[i]!.cost;
       const base = { label, shape, params: arch.params, macs: arch.macs, cost };
-      if (!cost.fits) {
+      if (!cost.fits || cost.why) {
         o.onCandidate?.(i, o.shapes.length, label, 'skipped', cost.why);
         skipped.push(base);
         continue;

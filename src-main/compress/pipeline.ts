@@ -26,7 +26,18 @@ export interface Recipe {
   readonly seed: number;
   readonly teacher: StudentShape;
   readonly students: readonly StudentShape[];
-  readonly fit: Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'weightDecay'>;
+  readonly fit: RecipeFit;
+  /** Overrides of `fit` for the teacher only (e.g. more epochs than the students get); default none. */
+  readonly teacherFit?: Partial<RecipeFit>;
+  /** Overrides of `fit` for the students (the distillation search, and a student trained alone); default none. */
+  readonly studentFit?: Partial<RecipeFit>;
+  /**
+   * Retrain the teacher from the next seeds, up to this many times, while its validation balanced accuracy
+   * stays at chance or below (a run that never learned); the best on validation is kept. Default 0.
+   */
+  readonly teacherRestarts?: number;
+  /** Distil only this many of the students that fit the budget, the largest first (default: all); see distillSearch.ts. */
+  readonly maxTrainedStudents?: number;
   readonly alpha: number;
   readonly temperature: number;
   /** Share of input values allowed to clip when calibrating the input quantization. */
@@ -34,6 +45,8 @@ export interface Recipe {
   /** Epochs of quantization-aware fine-tuning after calibration (0 = post-training quantization only). */
   readonly qatEpochs?: number;
 }
+
+export type RecipeFit = Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'weightDecay' | 'minEpochs' | 'valLossSmoothing' | 'learningRateSchedule' | 'warmupEpochs'>;
 
 export interface PipelineData {
   readonly train: SampleSet;
@@ -99,8 +112,14 @@ export function quantizeTrained(arch: BuiltArchitecture, weights: ModelWeights, 
   }
 }
 
-function fitBaseOf(data: PipelineData, recipe: Recipe): Omit<FitOptions, 'onEpoch'> {
-  return { ...recipe.fit, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
+function fitBaseOf(data: PipelineData, recipe: Recipe, role: 'teacher' | 'student' = 'student'): Omit<FitOptions, 'onEpoch'> {
+  const overrides = role === 'teacher' ? recipe.teacherFit : recipe.studentFit;
+  return { ...recipe.fit, ...overrides, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
+}
+
+/** The options a student is trained with under `recipe` (alone or distilled), as the search trains them. */
+export function studentFitOptions(data: PipelineData, recipe: Recipe): Omit<FitOptions, 'onEpoch'> {
+  return fitBaseOf(data, recipe, 'student');
 }
 
 export interface TrainedModel {
@@ -111,12 +130,28 @@ export interface TrainedModel {
 /** Stage 1: the large float teacher (what `tinym2 train` produces). */
 export async function trainTeacher(data: PipelineData, recipe: Recipe, onProgress?: (p: PipelineProgress) => void, scale = 1): Promise<TrainedModel> {
   const arch = buildArchitecture(tinyM2Net({ name: 'teacher', modalities: data.modalities, classes: data.classes, ...recipe.teacher }));
-  const epochs = recipe.fit.epochs;
-  const r = await fit(arch, data.train, data.val, {
-    ...fitBaseOf(data, recipe),
-    onEpoch: (e) => onProgress?.({ stage: 'teacher', fraction: (scale * (e.epoch + 1)) / epochs, detail: `teacher epoch ${e.epoch + 1}/${epochs}`, epoch: { ...e, model: 'teacher' } }),
-  });
-  return { arch, weights: r.weights };
+  const base = fitBaseOf(data, recipe, 'teacher');
+  const epochs = base.epochs;
+  const runs = 1 + (recipe.teacherRestarts ?? 0);
+  const chance = 1 / data.classes;
+  let best: { weights: ModelWeights; valBalancedAccuracy: number } | undefined;
+  for (let run = 0; run < runs; run++) {
+    const r = await fit(arch, data.train, data.val, {
+      ...base,
+      seed: recipe.seed + run,
+      onEpoch: (e) =>
+        onProgress?.({
+          stage: 'teacher',
+          fraction: (scale * (e.epoch + 1)) / epochs,
+          detail: `teacher${run ? ` (restart ${run})` : ''} epoch ${e.epoch + 1}/${epochs}`,
+          epoch: { ...e, model: 'teacher' },
+        }),
+    });
+    const valBalancedAccuracy = scoreFloat(arch, r.weights, data.val).balancedAccuracy;
+    if (!best || valBalancedAccuracy > best.valBalancedAccuracy) best = { weights: r.weights, valBalancedAccuracy };
+    if (best.valBalancedAccuracy > chance + 1e-9) break;
+  }
+  return { arch, weights: best!.weights };
 }
 
 /** Stage 2: distil students within the budget, quantize the chosen one, measure everything on `data.test`. */
@@ -138,6 +173,7 @@ export async function compressTeacher(
     alpha: recipe.alpha,
     temperature: recipe.temperature,
     fit: fitBaseOf(data, recipe),
+    ...(recipe.maxTrainedStudents !== undefined ? { maxTrained: recipe.maxTrainedStudents } : {}),
     onCandidate: (i, total, label, status, detail) =>
       onProgress?.({ stage: 'search', fraction: start + (span * 0.85 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
     onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: start, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),

@@ -22,7 +22,15 @@ export interface FoldJob {
   readonly folds: number;
   readonly fold: number;
   readonly splitSeed: number;
+  /**
+   * Which variants this job measures (default 'all'). A fold split into 'distillation' (teacher, distilled,
+   * int8) and 'alone' jobs spreads over the workers more evenly than whole folds: five whole folds on two
+   * workers take three rounds with one worker idle in the last.
+   */
+  readonly part?: FoldPart;
 }
+
+export type FoldPart = 'all' | 'distillation' | 'alone';
 
 export interface FoldScores {
   readonly fold: number;
@@ -34,25 +42,57 @@ export interface FoldScores {
   readonly seconds: number;
 }
 
-export type FoldMessage = { readonly kind: 'progress'; readonly fold: number; readonly detail: string } | { readonly kind: 'done'; readonly scores: FoldScores } | { readonly kind: 'error'; readonly message: string };
+/** What one job measured: a part's variants, `seconds` of compute. */
+export type FoldPartScores = Pick<FoldScores, 'fold' | 'testParticipants' | 'seconds'> & Partial<Omit<FoldScores, 'fold' | 'testParticipants' | 'seconds'>>;
 
-/** Runs the folds on `parallel` worker threads; rejects on the first failing fold. */
+export type FoldMessage = { readonly kind: 'progress'; readonly fold: number; readonly detail: string } | { readonly kind: 'done'; readonly scores: FoldPartScores } | { readonly kind: 'error'; readonly message: string };
+
+const VARIANTS = ['teacher', 'studentAlone', 'studentDistilled', 'studentInt8'] as const;
+
+/** One fold's parts → its scores; `seconds` is the compute of all parts together. */
+function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores {
+  const merged: Record<string, number> = {};
+  for (const key of VARIANTS) {
+    const value = parts.find((p) => p[key] !== undefined)?.[key];
+    if (value === undefined) throw new Error(`fold ${fold}: no job measured ${key} (give the fold an 'all' job, or both a 'distillation' and an 'alone' job)`);
+    merged[key] = value;
+  }
+  return {
+    fold,
+    testParticipants: parts[0]!.testParticipants,
+    teacher: merged.teacher!,
+    studentAlone: merged.studentAlone!,
+    studentDistilled: merged.studentDistilled!,
+    studentInt8: merged.studentInt8!,
+    seconds: parts.reduce((s, p) => s + p.seconds, 0),
+  };
+}
+
+/** Runs the jobs (in order) on `parallel` worker threads and merges each fold's parts; rejects on the first failing job. */
 export function runFolds(jobs: readonly FoldJob[], parallel: number, onProgress?: (fold: number, detail: string) => void): Promise<FoldScores[]> {
-  const results: FoldScores[] = [];
+  const parts: FoldPartScores[] = [];
   let next = 0;
   let failed = false;
   return new Promise((resolveAll, reject) => {
     const startOne = (): void => {
       if (failed) return;
       if (next >= jobs.length) {
-        if (results.length === jobs.length) resolveAll(results.sort((a, b) => a.fold - b.fold));
+        if (parts.length === jobs.length) {
+          try {
+            const folds = [...new Set(parts.map((p) => p.fold))].sort((a, b) => a - b);
+            resolveAll(folds.map((f) => mergeParts(f, parts.filter((p) => p.fold === f))));
+          } catch (e) {
+            failed = true;
+            reject(e);
+          }
+        }
         return;
       }
       const job = jobs[next++]!;
       const worker = new Worker(new URL('./foldWorkerEntry.mjs', import.meta.url), { workerData: job });
       worker.on('message', (m: FoldMessage) => {
         if (m.kind === 'progress') onProgress?.(m.fold, m.detail);
-        else if (m.kind === 'done') results.push(m.scores);
+        else if (m.kind === 'done') parts.push(m.scores);
         else {
           failed = true;
           reject(new Error(`fold ${job.fold}: ${m.message}`));

@@ -395,8 +395,8 @@ type Hyper = {
 /** A model being trained: weights, Adam moments and the compiled step live on the device until read back. */
 export interface TrainableModel {
   readonly arch: BuiltArchitecture;
-  /** One Adam step on a batch; returns the loss before the step. */
-  step(batch: Batch): number;
+  /** One Adam step on a batch; returns the loss before the step. `learningRate` overrides the optimizer's for this step (schedules). */
+  step(batch: Batch, learningRate?: number): number;
   /** Evaluation-mode logits, [count, classes]. */
   logits(inputs: Inputs): Float32Array;
   /** Evaluation-mode intermediate tensors (NHWC, per sample flattened) by name, for calibration. */
@@ -470,10 +470,10 @@ export function trainableModel(arch: BuiltArchitecture, initial: ModelWeights, o
 
   return {
     arch,
-    step(batch) {
+    step(batch, learningRate) {
       t += 1;
       const li = lossInputs(arch, batch, loss, 'float32');
-      const h: Hyper = { learningRate: scalar(optimizer.learningRate), correction1: scalar(1 - beta1 ** t), correction2: scalar(1 - beta2 ** t) };
+      const h: Hyper = { learningRate: scalar(learningRate ?? optimizer.learningRate), correction1: scalar(1 - beta1 ** t), correction2: scalar(1 - beta2 ** t) };
       const [value, p, opt, s] = trainStep(params, adam, state, li, h);
       params = p;
       adam = opt;

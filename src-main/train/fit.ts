@@ -36,6 +36,22 @@ export interface FitOptions {
   readonly weightDecay?: number;
   /** Epochs without a better validation loss before stopping. */
   readonly patience: number;
+  /**
+   * Epochs that can neither stop the run nor be kept as the best (default 0). Early epochs' evaluation-mode
+   * scores are unreliable: batch-norm running statistics need a few epochs to settle, and on a tiny
+   * validation set an untrained model's loss can look best.
+   */
+  readonly minEpochs?: number;
+  /**
+   * Exponential smoothing of the validation loss that early stopping compares, in [0, 1): 0 (default) uses
+   * each epoch's raw loss; 0.5 averages over roughly the last three epochs, so one lucky epoch on a
+   * handful of validation participants is not what gets kept.
+   */
+  readonly valLossSmoothing?: number;
+  /** 'cosine' decays the learning rate along a half cosine to 0 at `epochs` (after `warmupEpochs`); default 'constant'. */
+  readonly learningRateSchedule?: 'constant' | 'cosine';
+  /** Epochs of linear learning-rate warmup from 0 (default 0). */
+  readonly warmupEpochs?: number;
   /** 'balanced' weights classes by inverse frequency (59 male vs 17 female must not teach "always male"). */
   readonly classWeights?: 'balanced' | readonly number[];
   readonly augment?: SampleAugmenter;
@@ -77,6 +93,15 @@ export function predictLogits(model: Pick<TrainableModel, 'logits'>, set: Sample
   return out;
 }
 
+/** The learning rate at a point of training, `progress` in epochs (fractional within an epoch). */
+export function scheduledLearningRate(o: Pick<FitOptions, 'learningRate' | 'epochs' | 'learningRateSchedule' | 'warmupEpochs'>, progress: number): number {
+  const warmup = o.warmupEpochs ?? 0;
+  if (progress < warmup) return (o.learningRate * (progress + 1e-3)) / warmup;
+  if ((o.learningRateSchedule ?? 'constant') === 'constant') return o.learningRate;
+  const span = Math.max(o.epochs - warmup, 1e-9);
+  return 0.5 * o.learningRate * (1 + Math.cos((Math.PI * Math.min(progress - warmup, span)) / span));
+}
+
 export async function fit(arch: BuiltArchitecture, train: SampleSet, val: SampleSet, o: FitOptions): Promise<FitResult> {
   await initEngine();
   const classes = arch.spec.classes;
@@ -93,6 +118,11 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
   const history: EpochReport[] = [];
   let best = { loss: Infinity, epoch: -1, weights: model.weights() };
   let stoppedEarly = false;
+  const minEpochs = Math.min(o.minEpochs ?? 0, o.epochs - 1);
+  const smoothing = o.valLossSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`fit: valLossSmoothing must be in [0, 1), got ${smoothing}`);
+  const scheduled = (o.learningRateSchedule ?? 'constant') !== 'constant' || (o.warmupEpochs ?? 0) > 0;
+  let smoothed: number | undefined;
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
@@ -101,6 +131,7 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
       let batches = 0;
       // Every batch has the full size (the tail wraps around): one compiled shape, no retracing.
       const size = Math.min(o.batchSize, train.count);
+      const batchesPerEpoch = Math.ceil(train.count / size);
       for (let start = 0; start < train.count; start += size) {
         if (o.shouldStop?.()) {
           stoppedEarly = true;
@@ -117,7 +148,8 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
         const inputs = { count: size, modalities: batch };
         const labels = Int32Array.from(idx, (i) => train.labels[i]!);
         const teacherLogits = o.distillation?.teacherLogits(inputs);
-        lossSum += model.step({ ...inputs, labels, ...(teacherLogits ? { teacherLogits } : {}) });
+        const learningRate = scheduled ? scheduledLearningRate(o, epoch + batches / batchesPerEpoch) : undefined;
+        lossSum += model.step({ ...inputs, labels, ...(teacherLogits ? { teacherLogits } : {}) }, learningRate);
         batches++;
       }
       if (stoppedEarly) break;
@@ -132,8 +164,11 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
       };
       history.push(report);
       o.onEpoch?.(report);
-      if (Number.isFinite(valLoss) && valLoss < best.loss) best = { loss: valLoss, epoch, weights: model.weights() };
-      else if (epoch - best.epoch >= o.patience) {
+      if (epoch < minEpochs) continue;
+      if (Number.isFinite(valLoss)) smoothed = smoothed === undefined ? valLoss : smoothing * smoothed + (1 - smoothing) * valLoss;
+      const signal = smoothed ?? valLoss;
+      if (Number.isFinite(signal) && signal < best.loss) best = { loss: signal, epoch, weights: model.weights() };
+      else if (epoch - Math.max(best.epoch, minEpochs - 1) >= o.patience) {
         stoppedEarly = true;
         break;
       }

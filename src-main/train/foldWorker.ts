@@ -5,9 +5,9 @@ import { tinyM2Net } from '../model/tinyM2Net';
 import { openDataset } from '../datasets/openDataset';
 import { groupedStratifiedKFold } from '../datasets/split';
 import { evaluateInt8 } from '../compress/evaluateInt8';
-import { quantizeTrained, scoreFloat, trainTeacher } from '../compress/pipeline';
+import { quantizeTrained, scoreFloat, studentFitOptions, trainTeacher } from '../compress/pipeline';
 import { prepareAudioTrainingData } from './audioTrainingData';
-import type { FoldJob, FoldMessage } from './crossValidation';
+import type { FoldJob, FoldMessage, FoldPartScores } from './crossValidation';
 import { FeatureCache } from './featureCache';
 import { fit } from './fit';
 import { trainableModel } from './engine';
@@ -29,33 +29,35 @@ async function runFold(): Promise<void> {
   const { data } = await prepareAudioTrainingData(dataset, { ...base, split: { kind: 'folds', train, val, test } });
   const progress = (detail: string) => post({ kind: 'progress', fold: job.fold, detail });
 
-  progress('teacher');
-  const teacher = await trainTeacher(data, job.recipe);
+  const part = job.part ?? 'all';
   const studentArch = buildArchitecture(tinyM2Net({ name: 'student', modalities: data.modalities, classes: data.classes, ...job.student }));
-  const fitBase = { ...job.recipe.fit, seed: job.recipe.seed, classWeights: 'balanced' as const, ...(data.augment ? { augment: data.augment } : {}) };
-  progress('student alone');
-  const alone = await fit(studentArch, data.train, data.val, fitBase);
-  progress('student distilled');
-  const teacherModel = trainableModel(teacher.arch, teacher.weights, { learningRate: 0 });
-  const distilled = await fit(studentArch, data.train, data.val, {
-    ...fitBase,
-    distillation: { teacherLogits: (x) => teacherModel.logits(x), alpha: job.recipe.alpha, temperature: job.recipe.temperature },
-  });
-  teacherModel.dispose();
-  progress('int8');
-  const graph = quantizeTrained(studentArch, distilled.weights, data.train, job.recipe.inputClip);
-  post({
-    kind: 'done',
-    scores: {
-      fold: job.fold,
-      testParticipants: data.test.count,
-      teacher: scoreFloat(teacher.arch, teacher.weights, data.test).balancedAccuracy,
-      studentAlone: scoreFloat(studentArch, alone.weights, data.test).balancedAccuracy,
-      studentDistilled: scoreFloat(studentArch, distilled.weights, data.test).balancedAccuracy,
-      studentInt8: evaluateInt8(graph, data.test, data.classes).balancedAccuracy,
-      seconds: (performance.now() - t0) / 1000,
-    },
-  });
+  const fitBase = studentFitOptions(data, job.recipe);
+  const scores: { -readonly [K in keyof FoldPartScores]: FoldPartScores[K] } = { fold: job.fold, testParticipants: data.test.count, seconds: 0 };
+  if (part !== 'alone') {
+    progress('teacher');
+    const teacher = await trainTeacher(data, job.recipe);
+    progress('student distilled');
+    const teacherModel = trainableModel(teacher.arch, teacher.weights, { learningRate: 0 });
+    const distilled = await fit(studentArch, data.train, data.val, {
+      ...fitBase,
+      distillation: { teacherLogits: (x) => teacherModel.logits(x), alpha: job.recipe.alpha, temperature: job.recipe.temperature },
+    });
+    teacherModel.dispose();
+    progress('int8');
+    const graph = quantizeTrained(studentArch, distilled.weights, data.train, job.recipe.inputClip);
+    scores.teacher = scoreFloat(teacher.arch, teacher.weights, data.test).balancedAccuracy;
+    scores.studentDistilled = scoreFloat(studentArch, distilled.weights, data.test).balancedAccuracy;
+    scores.studentInt8 = evaluateInt8(graph, data.test, data.classes).balancedAccuracy;
+  }
+  if (part !== 'distillation') {
+    progress('student alone');
+    const alone = await fit(studentArch, data.train, data.val, fitBase);
+    scores.studentAlone = scoreFloat(studentArch, alone.weights, data.test).balancedAccuracy;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const measured = (['teacher', 'studentAlone', 'studentDistilled', 'studentInt8'] as const).filter((k) => scores[k] !== undefined);
+  progress(`${part} done in ${seconds.toFixed(0)} s: ${measured.map((k) => `${k} ${(scores[k]! * 100).toFixed(1)} %`).join(', ')}`);
+  post({ kind: 'done', scores: { ...scores, seconds } });
 }
 
 runFold().catch((e: unknown) => post({ kind: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) }));

@@ -25,13 +25,18 @@ test('cross-validation folds run on worker threads over the real data and score 
       splitSeed: 2020,
     });
     const progress: string[] = [];
-    const scores = await runFolds([job(0), job(3)], 2, (fold, detail) => progress.push(`${fold}:${detail}`));
+    // Fold 3 runs as two jobs (teacher + distillation, and the student alone) whose scores are merged.
+    const scores = await runFolds([job(0), { ...job(3), part: 'distillation' }, { ...job(3), part: 'alone' }], 2, (fold, detail) => progress.push(`${fold}:${detail}`));
     assert.deepEqual(scores.map((s) => s.fold), [0, 3]);
     for (const s of scores) {
       assert.ok(s.testParticipants >= 14 && s.testParticipants <= 16, `fold ${s.fold} tests ${s.testParticipants} participants`);
       for (const v of [s.teacher, s.studentAlone, s.studentDistilled, s.studentInt8]) assert.ok(v >= 0 && v <= 1);
     }
-    for (const stage of ['teacher', 'student alone', 'student distilled', 'int8']) assert.ok(progress.includes(`0:${stage}`), `fold 0 reported ${stage}`);
+    for (const stage of ['teacher', 'student alone', 'student distilled', 'int8']) {
+      assert.ok(progress.includes(`0:${stage}`), `fold 0 reported ${stage}`);
+      assert.equal(progress.filter((p) => p === `3:${stage}`).length, 1, `fold 3's parts ran ${stage} once between them`);
+    }
+    await assert.rejects(runFolds([{ ...job(1), part: 'alone' }], 1), /fold 1: no job measured teacher/);
     await assert.rejects(runFolds([{ ...job(0), datasetDir: join(cacheDir, 'nope') }], 1), /fold 0: .*no such file or folder/);
   } finally {
     rmSync(cacheDir, { recursive: true, force: true, maxRetries: 5 });

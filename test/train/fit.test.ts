@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildArchitecture } from '../../src-main/model/architecture';
 import { tinyM2Net } from '../../src-main/model/tinyM2Net';
-import { fit, predictLogits } from '../../src-main/train/fit';
+import { fit, predictLogits, scheduledLearningRate } from '../../src-main/train/fit';
 import { trainableModel } from '../../src-main/train/engine';
 import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix } from '../../src-main/train/metrics';
 import { indicesOfGroups, subset } from '../../src-main/train/sampleSet';
@@ -42,6 +42,36 @@ test('early stopping ends a run that stops improving, and a stop request keeps t
   let calls = 0;
   const cancelled = await fit(arch, train, val, { seed: 1, epochs: 50, batchSize: 16, learningRate: 1e-2, patience: 50, shouldStop: () => ++calls > 25 });
   assert.ok(cancelled.stoppedEarly && cancelled.history.length < 5);
+});
+
+test('minimum epochs and a smoothed validation loss decide what early stopping keeps', async () => {
+  const base = { seed: 1, epochs: 10, batchSize: 16, learningRate: 1e-2, patience: 2 };
+  const late = await fit(arch, train, val, { ...base, minEpochs: 9 });
+  assert.equal(late.history.length, 10, 'no stop before the minimum');
+  assert.equal(late.bestEpoch, 9, 'only epochs from the minimum on can be kept: here the last');
+  const smoothing = 0.6;
+  const smoothed = await fit(arch, train, val, { ...base, patience: 10, valLossSmoothing: smoothing });
+  let ema = smoothed.history[0]!.valLoss;
+  const signal = smoothed.history.map((h, i) => (ema = i === 0 ? ema : smoothing * ema + (1 - smoothing) * h.valLoss));
+  assert.equal(smoothed.bestEpoch, signal.indexOf(Math.min(...signal)), 'the kept epoch minimises the smoothed loss');
+  await assert.rejects(fit(arch, train, val, { ...base, valLossSmoothing: 1 }), /valLossSmoothing must be in \[0, 1\)/);
+});
+
+test('learning-rate schedules: linear warmup, then constant or a half cosine to zero', async () => {
+  const o = { learningRate: 0.01, epochs: 10, warmupEpochs: 2 };
+  assert.ok(scheduledLearningRate(o, 0) < 1e-4 && Math.abs(scheduledLearningRate(o, 1) - 0.005) < 1e-5, 'warmup ramps from 0');
+  assert.equal(scheduledLearningRate(o, 5), 0.01, 'constant after warmup by default');
+  const cosine = { ...o, learningRateSchedule: 'cosine' as const };
+  assert.ok(Math.abs(scheduledLearningRate(cosine, 2) - 0.01) < 1e-12);
+  assert.ok(Math.abs(scheduledLearningRate(cosine, 6) - 0.005) < 1e-12, 'half way down the cosine at the middle');
+  assert.ok(scheduledLearningRate(cosine, 10) < 1e-12);
+  assert.equal(scheduledLearningRate({ learningRate: 0.01, epochs: 10 }, 3), 0.01, 'no schedule: the fixed rate');
+  // A scheduled run still learns, and is as reproducible as a fixed-rate one.
+  const options = { seed: 7, epochs: 8, batchSize: 16, learningRate: 2e-2, patience: 20, learningRateSchedule: 'cosine' as const, warmupEpochs: 1 };
+  const a = await fit(arch, train, val, options);
+  const b = await fit(arch, train, val, options);
+  assert.deepEqual(a.history.map((h) => h.trainLoss), b.history.map((h) => h.trainLoss));
+  assert.ok(a.history.at(-1)!.trainLoss < a.history[0]!.trainLoss, 'training loss falls');
 });
 
 test('balanced class weights undo a 3:1 imbalance', () => {
