@@ -87,6 +87,9 @@ describe('Retrain wizard through the bridge, in Debian Chromium', { skip: coswar
     await page.getByTestId('pareto-plot').locator('canvas').first().waitFor();
     await page.screenshot({ path: join(screenshotDir, 'retrain-compare.png'), fullPage: true });
     assert.equal(await horizontalOverflow(page), 0, 'nothing sticks out sideways');
+    // A device to deploy to from the last step: the simulated GAPuino (the firmware's host build).
+    const sim = await dispatch(app.services, 'devices.startSimulator', {});
+    assert.ok(sim.ok, !sim.ok ? sim.error.message : '');
     await page.getByRole('button', { name: 'Accept and install' }).click();
 
     // 6. Installed: a valid int8 package the Models page lists.
@@ -94,7 +97,14 @@ describe('Retrain wizard through the bridge, in Debian Chromium', { skip: coswar
     await decision.waitFor();
     const modelId = (await decision.locator('code').first().innerText()).trim();
     assert.ok(await decision.getByRole('link', { name: 'Devices' }).isVisible());
+    // 6. Deploy: the accepted model goes to the connected device and is verified against onnxruntime.
+    await page.getByLabel('Device', { exact: true }).selectOption('simulator:gapuino');
+    await page.getByRole('button', { name: 'Deploy and verify' }).click();
+    const deployed = page.getByTestId('deploy-accepted-result');
+    await deployed.waitFor({ timeout: 60_000 });
+    assert.match(await deployed.innerText(), new RegExp(modelId));
     await page.screenshot({ path: join(screenshotDir, 'retrain-accepted.png'), fullPage: true });
+    assert.ok((await dispatch(app.services, 'devices.stopSimulator', {})).ok);
     const pkgDir = join(app.dataDir, 'models', modelId);
     const meta = await loadPackage(pkgDir);
     assert.ok(!('reason' in meta), 'reason' in meta ? meta.reason : '');
