@@ -23,6 +23,7 @@ import { exportModelPackage, importModelPackage } from './modelTransfer';
 import { createDeviceHandlers } from './handlers/devices';
 import { createPoseHandlers } from './handlers/pose';
 import { createRetrainHandlers } from './handlers/retrain';
+import { lazyLocalStore } from './localStore';
 
 export interface ServiceContext {
   readonly paths: AppPaths;
@@ -60,6 +61,7 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
 
   // Patient audio and results stay in the app's own data folder.
   const folders = screeningFolders(ctx.paths.dataDir);
+  const store = lazyLocalStore(ctx.paths.dataDir);
   const takes = new TakeStore(folders.takes);
   const results = new ResultStore(folders.results);
   const live = new LiveTakes(takes, ctx.events, ctx.captureEnv);
@@ -193,8 +195,8 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
         throw asServiceError(e);
       }
     },
-    ...createDeviceHandlers(ctx),
-    ...createRetrainHandlers(ctx),
+    ...createDeviceHandlers(ctx, { store }),
+    ...createRetrainHandlers(ctx, store),
     ...createPoseHandlers(ctx),
   };
 }

@@ -25,3 +25,19 @@ export function listDeployments(store: Store, device?: string): Deployment[] {
                ${device ? 'WHERE device = ?' : ''} ORDER BY id DESC`;
   return (device ? store.db.prepare(sql).all(device) : store.db.prepare(sql).all()) as Deployment[];
 }
+
+/**
+ * Records a push of an installed package (bundled, user or retrained): the model gets its row first when
+ * the store has not seen it, so the history can name any package the app can deploy.
+ */
+export function recordPackageDeployment(
+  store: Store,
+  d: { modelId: string; modelVersion: string; packageDir: string; device: string; result: DeploymentResult; detail?: string },
+): number {
+  return store.db.transaction(() => {
+    store.db
+      .prepare(`INSERT OR IGNORE INTO models (id, version, package_dir, status, created_at) VALUES (?, ?, ?, 'current', ?)`)
+      .run(d.modelId, d.modelVersion, d.packageDir, nowIso());
+    return recordDeployment(store, d);
+  }).immediate();
+}

@@ -10,6 +10,8 @@ import { SIMULATOR_ID } from '../../src-main/api/handlers/devices';
 import { createServices } from '../../src-main/api/services';
 import type { ServiceHandlers } from '../../src-main/api/dispatch';
 import { repoRoot } from '../../src-main/storage/appPaths';
+import { listDeployments } from '../../src-main/store/deployments';
+import { openStore } from '../../src-main/store/store';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tm2-devices-api-'));
 const resourcesDir = join(repoRoot, 'resources');
@@ -99,6 +101,18 @@ test('the simulated GAPuino: start, deploy the bundled audio model with progress
   assert.equal(done.length, 1, JSON.stringify(both));
   assert.ok(refused.length === 1 && !refused[0]!.ok && /busy with another deploy/.test(refused[0]!.error.message));
   assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === SIMULATOR_ID)?.model, 'pose-depth-thermal 1.0.0');
+
+  // Every deploy is in the local store's history, newest first, with how it ended (the first test's deploy to
+  // the simulator before it ran failed); the refused one was never started.
+  const db = openStore({ dataDir });
+  try {
+    const history = listDeployments(db, SIMULATOR_ID);
+    assert.deepEqual(history.map((h) => `${h.modelId} ${h.modelVersion} ${h.result}`), ['pose-depth-thermal 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 failed']);
+    assert.match(history[1]!.detail ?? '', /Verified/);
+    assert.match(history[2]!.detail ?? '', /not running/);
+  } finally {
+    db.close();
+  }
 
   const back = await ok('devices.rollback', { deviceId: SIMULATOR_ID });
   assert.equal(back.model, 'coswara-gender-audio 1.0.0');

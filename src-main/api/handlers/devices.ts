@@ -15,6 +15,8 @@ import { formatPiAddress, parsePiAddress, type PiAddress } from '../../devices/p
 import { deployToPi, pairedPiStatuses, pairedTarget, pairPi, rollbackPi, type PiStatus } from '../../devices/pi/piClient';
 import { PiDeviceError } from '../../devices/pi/piDeviceError';
 import { watchPis, type PiWatch } from '../../devices/pi/piDiscovery';
+import { recordPackageDeployment } from '../../store/deployments';
+import { lazyLocalStore, type LocalStore } from '../localStore';
 import type { ByteTransport } from '../../devices/transport';
 import type { UsbHostLoader } from '../../devices/usbAvailability';
 import { scanModels, type CatalogEntry } from '../../models/catalog';
@@ -86,7 +88,8 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** `usb` replaces the usb package's host (tests hand in a fake board). */
-export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader } = {}): GroupHandlers<typeof deviceMethods> {
+export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHostLoader; store?: LocalStore } = {}): GroupHandlers<typeof deviceMethods> {
+  const store = options.store ?? lazyLocalStore(ctx.paths.dataDir);
   const registry = new DeviceRegistry(options.usb ? { usb: options.usb } : {});
   const discoveryOn = ctx.piDiscovery === true;
   let piWatch: PiWatch | undefined;
@@ -226,8 +229,17 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
       const t0 = performance.now();
       const progress = (stage: string, fraction: number, detail: string) =>
         ctx.events.emit('device.deployProgress', { deviceId, stage, fraction: Math.min(1, Math.max(0, fraction)), detail });
+      // The history of what went where: every deploy this app started, with how it ended.
+      const remember = (result: 'succeeded' | 'failed', detail: string) => {
+        try {
+          recordPackageDeployment(store(), { modelId: entry.meta.id, modelVersion: entry.meta.version, packageDir: entry.dir, device: deviceId, result, detail });
+        } catch (e) {
+          // The deploy itself is what the technician asked for; a history that cannot be written must not undo it.
+          progress('history', 1, `the deployment could not be added to the history: ${(e as Error).message}`);
+        }
+      };
       try {
-        return await guarded(async () => {
+        const done = await guarded(async () => {
           if (deviceId.startsWith('pi://')) {
             const target = pairedTarget(dataDir, piAddressOf(deviceId, 'deviceId'));
             const span = { sign: [0, 0.05], upload: [0.05, 0.9], verify: [0.9, 1] } as const;
@@ -264,8 +276,13 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
             summary: `Deployed ${r.modelId} ${r.modelVersion} (${r.blobBytes} bytes, slot ${r.slot}). Verified: on the golden input the device's answer differs from onnxruntime on this computer by at most ${r.maxDiffLsb} LSB (1 allowed).`,
           };
         });
+        remember('succeeded', done.summary);
+        return done;
       } catch (e) {
-        if (e instanceof ServiceError) progress('failed', 1, e.message);
+        if (e instanceof ServiceError) {
+          progress('failed', 1, e.message);
+          remember('failed', e.message);
+        }
         throw e;
       } finally {
         release();

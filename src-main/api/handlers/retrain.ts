@@ -29,7 +29,8 @@ import { saveDataset } from '../../store/datasets';
 import { importRecordings } from '../../store/importRecordings';
 import { addModel, listModels, setModelStatus } from '../../store/modelRecords';
 import { datasetFromStore } from '../../store/storeDataset';
-import { openStore, type Store } from '../../store/store';
+import type { Store } from '../../store/store';
+import { lazyLocalStore, type LocalStore } from '../localStore';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../../train/audioRecipe';
 import { DEFAULT_POSE_RECIPE, POSE_FEATURES, poseModalities } from '../../train/poseRecipe';
 import { isFrameSet } from '../../frames/frameSetLayout';
@@ -138,7 +139,7 @@ function runStateOf(r: RunRecord): RetrainRunState {
   return state;
 }
 
-export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof retrainMethods> {
+export function createRetrainHandlers(ctx: ServiceContext, localStore: LocalStore = lazyLocalStore(ctx.paths.dataDir)): GroupHandlers<typeof retrainMethods> {
   const runsDir = join(ctx.paths.dataDir, 'retrain', 'runs');
   const cacheDir = join(ctx.paths.dataDir, 'cache', 'features');
   const runs = new Map<string, RunRecord>();
@@ -152,7 +153,7 @@ export function createRetrainHandlers(ctx: ServiceContext): GroupHandlers<typeof
 
   /** Opened on first use: an app that never retrains never creates a store or starts a worker. */
   const openAll = (): { store: Store; runner: JobRunner } => {
-    if (!store) store = openStore({ dataDir: ctx.paths.dataDir });
+    if (!store) store = localStore();
     if (!runner) {
       runner = new JobRunner(store);
       runner.subscribe(onJobEvent);
