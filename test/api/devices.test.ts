@@ -110,6 +110,8 @@ test('the simulated GAPuino: start, deploy the bundled audio model with progress
     assert.deepEqual(history.map((h) => `${h.modelId} ${h.modelVersion} ${h.result}`), ['pose-depth-thermal 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 failed']);
     assert.match(history[1]!.detail ?? '', /Verified/);
     assert.match(history[2]!.detail ?? '', /not running/);
+    const api = await ok('devices.history', { deviceId: SIMULATOR_ID, limit: 2 });
+    assert.deepEqual(api.deployments.map((d) => `${d.modelId} ${d.result}`), ['pose-depth-thermal succeeded', 'coswara-gender-audio succeeded']);
   } finally {
     db.close();
   }

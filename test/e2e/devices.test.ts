@@ -69,6 +69,11 @@ describe('Devices page through the bridge, in Debian Chromium', () => {
     assert.ok(progress.some((p) => p.stage === 'transfer' && p.fraction > 0.05 && p.fraction < 0.9), 'transfer progress was reported part-way');
     await page.waitForFunction(() => /coswara-gender-audio 1\.0\.0/.test((globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText));
     assert.match(await card.getByTestId('current-model').innerText(), /coswara-gender-audio 1\.0\.0/);
+    // The deploy is in the device's history, kept in the local store.
+    await card.getByText('Deploy history').click();
+    const history = card.getByTestId('deploy-history');
+    await history.waitFor();
+    assert.match(await history.locator('tbody tr').first().innerText(), /coswara-gender-audio 1\.0\.0\s+succeeded/);
     assert.equal(await horizontalOverflow(page), 0, 'nothing sticks out sideways at 1024×700');
     await page.screenshot({ path: join(screenshotDir, 'devices-simulated-deploy.png'), fullPage: true });
 

@@ -15,7 +15,7 @@ import { formatPiAddress, parsePiAddress, type PiAddress } from '../../devices/p
 import { deployToPi, pairedPiStatuses, pairedTarget, pairPi, rollbackPi, type PiStatus } from '../../devices/pi/piClient';
 import { PiDeviceError } from '../../devices/pi/piDeviceError';
 import { watchPis, type PiWatch } from '../../devices/pi/piDiscovery';
-import { recordPackageDeployment } from '../../store/deployments';
+import { listDeployments, recordPackageDeployment } from '../../store/deployments';
 import { lazyLocalStore, type LocalStore } from '../localStore';
 import type { ByteTransport } from '../../devices/transport';
 import type { UsbHostLoader } from '../../devices/usbAvailability';
@@ -93,7 +93,7 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
   const registry = new DeviceRegistry(options.usb ? { usb: options.usb } : {});
   const discoveryOn = ctx.piDiscovery === true;
   let piWatch: PiWatch | undefined;
-  let discoveryProblem: string | undefined = discoveryOn ? undefined : 'network discovery is off; add Pis by address';
+  let discoveryProblem: string | undefined = discoveryOn ? undefined : 'Network discovery is off: add a Pi by its address below.';
   let watching: Promise<unknown> | undefined;
   // A board answers one conversation at a time; a second deploy to it is refused, not interleaved.
   const inUse = new Set<string>();
@@ -288,6 +288,12 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
         release();
       }
     },
+
+    'devices.history': async ({ deviceId, limit }) => ({
+      deployments: listDeployments(store(), deviceId)
+        .slice(0, limit ?? 50)
+        .map((d) => ({ device: d.device, modelId: d.modelId, modelVersion: d.modelVersion, result: d.result, ...(d.detail ? { detail: d.detail } : {}), deployedAt: d.deployedAt })),
+    }),
 
     'devices.rollback': async ({ deviceId }) => {
       const release = claim(deviceId);

@@ -104,6 +104,22 @@ export const deviceMethods = {
       summary: z.string(),
     }),
   },
+  /** What this app deployed where, newest first, with how each ended (the local store's history). */
+  'devices.history': {
+    request: z.object({ deviceId: deviceIdSchema.optional(), limit: z.number().int().min(1).max(500).optional() }).strict(),
+    response: z.object({
+      deployments: z.array(
+        z.object({
+          device: z.string(),
+          modelId: z.string(),
+          modelVersion: z.string(),
+          result: z.enum(['succeeded', 'failed', 'rolled-back']),
+          detail: z.string().optional(),
+          deployedAt: z.string(),
+        }),
+      ),
+    }),
+  },
   'devices.rollback': {
     request: z.object({ deviceId: deviceIdSchema }).strict(),
     response: z.object({ deviceId: z.string(), model: z.string().optional(), summary: z.string() }),
