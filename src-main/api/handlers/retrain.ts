@@ -294,7 +294,8 @@ export function createRetrainHandlers(ctx: ServiceContext, localStore: LocalStor
         codeVersion: ctx.version,
         task: { kind: pose ? 'pose' : 'audio', description: `Retrained on local data set ${r.datasetName}: ${r.labelColumn} (${r.labels.join(', ')}) from ${inputs}.`, labels: [...r.labels] },
         modalities: pose
-          ? poseModalities().map((m) => ({ name: m.name, kind: m.kind, instruction: m.instruction, features: m.features }))
+          ? // The sizes the run was trained at (a later app version may change the default).
+            poseModalities(r.data.kind === 'store-frames' ? r.data.features : undefined).map((m) => ({ name: m.name, kind: m.kind, instruction: m.instruction, features: m.features }))
           : SCREENING_AUDIO_MODALITIES.map((m) => ({ name: m.name, kind: 'audio' as const, instruction: m.instruction, durationSeconds: m.durationSeconds, features: m.features })),
         accuracy: [
           { metric: 'balancedAccuracy', value: result.test.studentInt8, variant: 'student int8', method: `${method} (inner test fold)`, dataset: r.datasetName },

@@ -47,7 +47,8 @@ export async function importFrameFolder(store: Store, source: string, datasetNam
   try {
     report = await importFrames(store, source);
   } catch (e) {
-    if (e instanceof FrameError || e instanceof Error) throw new ServiceError(`field 'source': ${e.message}`);
+    // The loader's own refusals (no such folder, a malformed manifest) name the path; a TypeError stays a bug report.
+    if (e instanceof FrameError || (e instanceof Error && e.constructor === Error)) throw new ServiceError(`field 'source': ${e.message}`);
     throw e;
   }
   const failed = report.failed.map((f) => ({
