@@ -15,13 +15,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { generatePoseSet } from '../../src-main/posegen/poseSet';
 import { blobPath, sha256Hex } from '../../src-main/store/blobStore';
 import { checkConsistency } from '../../src-main/store/consistency';
 import { openStore } from '../../src-main/store/store';
 import { seededRandom } from '../../src-main/train/random';
-import { runKillableChild, type ChildRun, type KillAt } from './killableChild';
+import { assertSqliteIntact, runKillableChild, type ChildRun, type KillAt } from './killableChild';
 
 const KILLS = Number(process.env.TINYM2_FRAME_KILL_ITERATIONS ?? 25);
 const SECONDS = Number(process.env.TINYM2_FRAME_KILL_SECONDS ?? 40);
@@ -60,12 +59,7 @@ function runChild(dataDir: string, killAt?: KillAt): Promise<ChildRun> {
 
 /** What a restarted app would find; returns the number of frame pair rows. */
 function verifyAfterCrash(dataDir: string, label: string): number {
-  const file = join(dataDir, 'store.sqlite');
-  if (existsSync(file)) {
-    const raw = new Database(file);
-    assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok', `${label}: integrity_check`);
-    raw.close();
-  }
+  assertSqliteIntact(dataDir, label);
   const store = openStore({ dataDir });
   try {
     const rows = store.db.prepare('SELECT id, subject, frame_key AS frameKey, depth_sha256 AS depth, thermal_sha256 AS thermal FROM frame_pairs').all() as {

@@ -14,13 +14,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
 import { blobPath, sha256Hex } from '../../src-main/store/blobStore';
 import { checkConsistency } from '../../src-main/store/consistency';
 import { openStore } from '../../src-main/store/store';
 import { seededRandom } from '../../src-main/train/random';
 import { coswaraSkip } from '../audio/coswaraFixture';
-import { runKillableChild, type ChildRun, type KillAt } from './killableChild';
+import { assertSqliteIntact, runKillableChild, type ChildRun, type KillAt } from './killableChild';
 
 const KILLS = Number(process.env.TINYM2_KILL_ITERATIONS ?? 50);
 const SECONDS = Number(process.env.TINYM2_KILL_SECONDS ?? 60);
@@ -36,12 +35,7 @@ function runChild(dataDir: string, killAt?: KillAt): Promise<ChildRun> {
 
 /** What a restarted app would find; returns the number of recording rows. */
 function verifyAfterCrash(dataDir: string, label: string): number {
-  const file = join(dataDir, 'store.sqlite');
-  if (existsSync(file)) {
-    const raw = new Database(file);
-    assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok', `${label}: integrity_check`);
-    raw.close();
-  }
+  assertSqliteIntact(dataDir, label);
   const store = openStore({ dataDir });
   try {
     const rows = store.db.prepare('SELECT id, sha256, subject, modality FROM recordings').all() as { id: number; sha256: string; subject: string; modality: string }[];

@@ -1,4 +1,8 @@
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
 /** What a run of an import child printed, and whether it got as far as opening the store and finishing. */
 export interface ChildRun {
@@ -35,4 +39,16 @@ export function runKillableChild(script: string, args: readonly string[], killAt
       resolveRun({ opened: stdout.includes('open'), finished: stdout.includes('done'), stdout, stderr });
     });
   });
+}
+
+/** A killed writer must leave SQLite's own structure intact (WAL replayed, no torn pages). */
+export function assertSqliteIntact(dataDir: string, label: string): void {
+  const file = join(dataDir, 'store.sqlite');
+  if (!existsSync(file)) return;
+  const raw = new Database(file);
+  try {
+    assert.equal(raw.pragma('integrity_check', { simple: true }), 'ok', `${label}: integrity_check`);
+  } finally {
+    raw.close();
+  }
 }
