@@ -4,7 +4,7 @@ import { recorderCommand } from '../audio/captureBackend';
 import { CaptureError } from '../audio/captureError';
 import { MODEL_SAMPLE_RATE } from '../audio/wavImport';
 import { InferenceError } from '../infer/inferenceError';
-import { openModelSession, type ModelSession } from '../infer/modelSession';
+import { modelSessionCache } from '../infer/sessionCache';
 import { scanModels, type CatalogEntry } from '../models/catalog';
 import { writeFileAtomic } from '../storage/atomicFile';
 import { CaptureBusyError, LiveTakes } from '../screening/liveTakes';
@@ -66,18 +66,8 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
   const results = new ResultStore(folders.results);
   const live = new LiveTakes(takes, ctx.events, ctx.captureEnv);
 
-  // Opening an onnxruntime session costs tens of milliseconds; a package is keyed by what would change it.
-  const sessions = new Map<string, Promise<ModelSession>>();
-  const sessionFor = (entry: CatalogEntry): Promise<ModelSession> => {
-    const key = `${entry.dir}|${entry.meta.createdAt}|${entry.meta.sha256?.[entry.meta.files.int8Onnx] ?? ''}`;
-    let s = sessions.get(key);
-    if (!s) {
-      s = openModelSession(entry.dir);
-      s.catch(() => sessions.delete(key));
-      sessions.set(key, s);
-    }
-    return s;
-  };
+  // One cache of open model sessions for Screen and Pose.
+  const sessionFor = modelSessionCache();
 
   const screen = async (modelId: string, recordings: Record<string, RecordingSource>, field: string, subjectCode: string | undefined): Promise<ScreeningResult> => {
     const entry = await findModel(modelId, 'modelId');
@@ -197,6 +187,6 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
     },
     ...createDeviceHandlers(ctx, { store }),
     ...createRetrainHandlers(ctx, store),
-    ...createPoseHandlers(ctx),
+    ...createPoseHandlers(ctx, sessionFor),
   };
 }

@@ -16,7 +16,7 @@ import { decodeThermal, type ThermalEncoding, type ThermalFrame } from '../../fr
 import { classify, type ModalityInput } from '../../infer/classify';
 import { absentFrameFill, frameFeaturesFor } from '../../infer/frameInput';
 import { InferenceError } from '../../infer/inferenceError';
-import { openModelSession, type ModelSession } from '../../infer/modelSession';
+import { modelSessionCache, type SessionCache } from '../../infer/sessionCache';
 import { scanModels, type CatalogEntry } from '../../models/catalog';
 import { writeFileAtomic } from '../../storage/atomicFile';
 import { ServiceError } from '../dispatch';
@@ -111,7 +111,7 @@ function describe(frameId: string, meta: StoredFrameMeta, frame: DepthFrame | Th
   };
 }
 
-export function createPoseHandlers(ctx: ServiceContext): GroupHandlers<typeof poseMethods> {
+export function createPoseHandlers(ctx: ServiceContext, sessionFor: SessionCache = modelSessionCache()): GroupHandlers<typeof poseMethods> {
   // Patient frames stay in the app's own data folder, like recorded audio.
   const frameDir = join(ctx.paths.dataDir, 'pose', 'frames');
   const bytesPath = (id: string) => join(frameDir, `${id}.bin`);
@@ -135,18 +135,6 @@ export function createPoseHandlers(ctx: ServiceContext): GroupHandlers<typeof po
     return found;
   };
 
-  // A retrained package replaces the files in place, so the key carries what would change with it.
-  const sessions = new Map<string, Promise<ModelSession>>();
-  const sessionFor = (entry: CatalogEntry): Promise<ModelSession> => {
-    const key = `${entry.dir}|${entry.meta.createdAt}|${entry.meta.version}`;
-    let s = sessions.get(key);
-    if (!s) {
-      s = openModelSession(entry.dir);
-      s.catch(() => sessions.delete(key));
-      sessions.set(key, s);
-    }
-    return s;
-  };
 
   return {
     'pose.uploadFrame': async ({ role, fileName, base64, thermalRangeC }) => {
