@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { repoRoot } from '../src-main/storage/appPaths';
 import { runFolds, type FoldJob, type FoldPart } from '../src-main/train/crossValidation';
+import { parseShapeLabel } from '../src-main/compress/distillSearch';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../src-main/train/audioRecipe';
 import { meanStd } from '../src-main/train/metrics';
 import { DEFAULT_SPLIT_SEED } from '../src-main/datasets/split';
@@ -24,9 +25,8 @@ const packageDir = resolve(repoRoot, 'resources', 'models', 'coswara-gender-audi
 const meta = modelPackageMetaSchema.parse(JSON.parse(readFileSync(join(packageDir, 'model.json'), 'utf8')));
 // The fold's student is the bundled model's own shape, read from its recipe's chosen candidate.
 const chosen = meta.pareto.find((p) => p.chosen)?.label ?? 'w0.5-d3-k3-fc8';
-const m = /^w([\d.]+)-d(\d+)-k(\d+)-fc(\d+)$/.exec(chosen);
-if (!m) throw new Error(`${packageDir}: cannot read the student's shape from '${chosen}'`);
-const student = { widthMultiplier: Number(m[1]), depth: Number(m[2]), kernelSize: Number(m[3]), denseUnits: Number(m[4]) };
+const student = parseShapeLabel(chosen);
+if (!student) throw new Error(`${packageDir}: cannot read the student's shape from '${chosen}'`);
 const folds = arg('folds', 5);
 // Fewer crops or epochs than the bundled recipe shrink the number of optimiser steps: keep an eye on
 // `steps` in the output, since a starved teacher scores at chance and says nothing about distillation.

@@ -13,7 +13,7 @@ import { argmaxRows, balancedAccuracy, confusionMatrix, crossEntropy } from '../
 import type { SampleSet } from '../train/sampleSet';
 import { candidateCost, type CandidateCost, type StudentBudget } from './studentBudget';
 
-export type StudentShape = Pick<FamilyOptions, 'widthMultiplier' | 'depth' | 'kernelSize' | 'denseUnits'>;
+export type StudentShape = Pick<FamilyOptions, 'widthMultiplier' | 'depth' | 'kernelSize' | 'denseUnits' | 'pooling'>;
 
 export interface SearchPoint {
   readonly label: string;
@@ -53,7 +53,20 @@ export interface SearchOptions {
 }
 
 export function shapeLabel(s: StudentShape): string {
-  return `w${s.widthMultiplier}-d${s.depth}-k${s.kernelSize}-fc${s.denseUnits}`;
+  return `w${s.widthMultiplier}-d${s.depth}-k${s.kernelSize}-fc${s.denseUnits}${s.pooling === 'time' ? '-tp' : ''}`;
+}
+
+/** The shape a `shapeLabel` names (e.g. a package's chosen Pareto point), or undefined for any other text. */
+export function parseShapeLabel(label: string): StudentShape | undefined {
+  const m = /^w([\d.]+)-d(\d+)-k(\d+)-fc(\d+)(-tp)?$/.exec(label);
+  if (!m) return undefined;
+  return {
+    widthMultiplier: Number(m[1]),
+    depth: Number(m[2]),
+    kernelSize: Number(m[3]),
+    denseUnits: Number(m[4]),
+    ...(m[5] ? { pooling: 'time' as const } : {}),
+  };
 }
 
 /** Non-dominated points: no other point is at most as large and strictly more accurate (or as accurate and smaller). */

@@ -46,7 +46,7 @@ export interface Recipe {
   readonly qatEpochs?: number;
 }
 
-export type RecipeFit = Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'weightDecay' | 'minEpochs' | 'valLossSmoothing' | 'learningRateSchedule' | 'warmupEpochs'>;
+export type RecipeFit = Pick<FitOptions, 'epochs' | 'batchSize' | 'learningRate' | 'patience' | 'weightDecay' | 'minEpochs' | 'valLossSmoothing' | 'keep' | 'learningRateSchedule' | 'warmupEpochs'>;
 
 export interface PipelineData {
   readonly train: SampleSet;

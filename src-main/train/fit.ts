@@ -48,6 +48,12 @@ export interface FitOptions {
    * handful of validation participants is not what gets kept.
    */
   readonly valLossSmoothing?: number;
+  /**
+   * Which epoch's weights training returns: 'best' (default) by validation loss, with early stopping;
+   * 'last' runs every epoch and keeps the final weights. On a validation set of a dozen participants
+   * the "best" epoch is mostly luck, while a fixed schedule decaying to zero (cosine) ends on settled weights.
+   */
+  readonly keep?: 'best' | 'last';
   /** 'cosine' decays the learning rate along a half cosine to 0 at `epochs` (after `warmupEpochs`); default 'constant'. */
   readonly learningRateSchedule?: 'constant' | 'cosine';
   /** Epochs of linear learning-rate warmup from 0 (default 0). */
@@ -164,6 +170,11 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
       };
       history.push(report);
       o.onEpoch?.(report);
+      if (o.keep === 'last') {
+        // Every epoch, so a run stopped by the user still returns its latest weights.
+        best = { loss: valLoss, epoch, weights: model.weights() };
+        continue;
+      }
       if (epoch < minEpochs) continue;
       if (Number.isFinite(valLoss)) smoothed = smoothed === undefined ? valLoss : smoothing * smoothed + (1 - smoothing) * valLoss;
       const signal = smoothed ?? valLoss;

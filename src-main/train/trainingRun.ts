@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { recipeSchema } from '../compress/recipeSchema';
 
 /** What `tinym2 train` leaves in a run folder beside teacher.model.json, so `compress` can carry on. */
 export const trainingRunSchema = z.object({
@@ -8,16 +9,7 @@ export const trainingRunSchema = z.object({
   labelColumn: z.string(),
   labels: z.array(z.string()).min(2),
   crops: z.number().int().positive(),
-  recipe: z.object({
-    seed: z.number().int(),
-    teacher: z.object({ widthMultiplier: z.number(), depth: z.number().int(), kernelSize: z.number().int(), denseUnits: z.number().int() }),
-    students: z.array(z.object({ widthMultiplier: z.number(), depth: z.number().int(), kernelSize: z.number().int(), denseUnits: z.number().int() })),
-    fit: z.object({ epochs: z.number().int(), batchSize: z.number().int(), learningRate: z.number(), patience: z.number().int(), weightDecay: z.number().optional() }),
-    alpha: z.number(),
-    temperature: z.number(),
-    inputClip: z.number(),
-    qatEpochs: z.number().int().nonnegative().optional(),
-  }),
+  recipe: recipeSchema,
   split: z.object({ kind: z.enum(['fixed', 'folds']), train: z.array(z.string()), val: z.array(z.string()), test: z.array(z.string()) }),
   teacherTestBalancedAccuracy: z.number(),
   createdAt: z.string(),

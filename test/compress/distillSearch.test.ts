@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { searchStudents, shapeLabel } from '../../src-main/compress/distillSearch';
+import { parseShapeLabel, searchStudents, shapeLabel } from '../../src-main/compress/distillSearch';
 import { trainTeacher, type Recipe } from '../../src-main/compress/pipeline';
 import { parseTargetLevel } from '../../src-main/planner/memoryFit';
 import { indicesOfGroups, subset } from '../../src-main/train/sampleSet';
@@ -73,4 +73,16 @@ test('a teacher that stays at chance on validation is retrained from the next se
   await trainTeacher(pipelineData, { ...recipe, teacherRestarts: 1, teacherFit: { epochs: 6 } }, (p) => learned.push(p.detail));
   assert.equal(learned.filter((d) => d.includes('restart')).length, 0, 'a teacher above chance is kept');
   assert.equal(learned.length, 6, 'teacherFit overrides the shared epochs for the teacher');
+});
+
+test("a student's label names its shape and reads back to it (the bench finds the bundled student by its label)", () => {
+  const shapes = [
+    { widthMultiplier: 0.75, depth: 3, kernelSize: 3, denseUnits: 8 },
+    { widthMultiplier: 0.75, depth: 3, kernelSize: 3, denseUnits: 8, pooling: 'time' as const },
+    { widthMultiplier: 1, depth: 2, kernelSize: 5, denseUnits: 0 },
+  ];
+  assert.deepEqual(shapes.map(shapeLabel), ['w0.75-d3-k3-fc8', 'w0.75-d3-k3-fc8-tp', 'w1-d2-k5-fc0']);
+  for (const s of shapes) assert.deepEqual(parseShapeLabel(shapeLabel(s)), s);
+  assert.equal(parseShapeLabel('teacher'), undefined);
+  assert.equal(parseShapeLabel('w0.75-d3-k3-fc8-xx'), undefined);
 });

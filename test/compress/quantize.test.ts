@@ -7,6 +7,7 @@ import { activationQuant, constantBytes, dequantizeValues, quantizeModel, quanti
 import { exportInt8GraphToOnnx } from '../../src-main/export/onnxInt8';
 import { runGraph } from '../../src-main/kernels/runGraph';
 import { buildArchitecture, type ArchitectureInput } from '../../src-main/model/architecture';
+import { studentArchitecture } from '../../src-main/model/tinyM2Net';
 import type { ModelWeights } from '../../src-main/model/weights';
 import { initEngine, trainableModel } from '../../src-main/train/engine';
 import { initWeights } from '../../src-main/train/initWeights';
@@ -123,4 +124,40 @@ test('folded, calibrated int8 model tracks the float model and onnxruntime agree
   assert.ok(worstRel < 0.15, `int8 logits drift ${worstRel} of the spread from float`);
   assert.ok(agree >= evalCount - 2, `argmax agrees on ${agree}/${evalCount}`);
   assert.ok(maxLsb <= 1, `onnxruntime differs by ${maxLsb} LSB`);
+});
+
+test('a time-pooled model (tall average-pool window over the whole time axis) agrees with onnxruntime layer by layer', async () => {
+  await initEngine();
+  const arch = buildArchitecture(
+    studentArchitecture({ modalities: [{ name: 'cough', input: [48, 16, 1] }, { name: 'speech', input: [96, 16, 1] }], classes: 2, depth: 3, denseUnits: 8, pooling: 'time' }),
+  );
+  assert.deepEqual(arch.branches.map((b) => b.layers.at(-1)!.spec), [
+    { kind: 'avgPool', name: 'timepool', size: [6, 1] },
+    { kind: 'avgPool', name: 'timepool', size: [12, 1] },
+  ]);
+  const weights = initWeights(arch, 5);
+  const model = trainableModel(arch, weights, { learningRate: 0 });
+  const r = seededRandom(21);
+  const sizes = arch.branches.map((b) => ({ modality: b.modality, sampleSize: b.input[0] * b.input[1] * b.input[2] }));
+  const draw = (count: number) => sizes.map((s) => Float32Array.from({ length: count * s.sampleSize }, () => r.normal()));
+  const graph = quantizeModel(arch, foldBatchNorm(arch, weights), calibrate((x) => model.trace(x), { count: 32, modalities: draw(32) }, sizes));
+  model.dispose();
+  const probes = graph.ops.filter((op) => op.kind !== 'reshape').map((op) => op.output);
+  const session = await ort.InferenceSession.create(exportInt8GraphToOnnx({ ...graph, outputs: probes }));
+  let worst = 0;
+  const eval_ = draw(8);
+  for (let n = 0; n < 8; n++) {
+    const inputs = sizes.map((s, i) => quantizeTensorValues(eval_[i]!.subarray(n * s.sampleSize, (n + 1) * s.sampleSize), graph.tensors[graph.inputs[i]!]!.quant));
+    const reference = runGraph(graph, inputs);
+    const feeds: Record<string, ort.Tensor> = {};
+    arch.branches.forEach((b, i) => (feeds[b.modality] = new ort.Tensor('int8', inputs[i]!, [1, ...b.input])));
+    const result = await session.run(feeds);
+    probes.forEach((id, k) => {
+      const ref = reference.activations.get(id)!;
+      const got = result[session.outputNames[k]!]!.data as Int8Array;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(ref[i]! - got[i]!));
+    });
+  }
+  await session.release();
+  assert.ok(worst <= 1, `max difference ${worst} LSB`);
 });

@@ -111,3 +111,20 @@ test('teacher and student factories span the family', () => {
   const deep = buildArchitecture(studentArchitecture({ modalities: [{ name: 'm', input: [3, 3, 1] }], classes: 2, depth: 4, kernelSize: 5 }));
   assert.deepEqual(deep.branches[0]!.layers.at(-1)!.outShape, [deep.branches[0]!.layers.at(-2)!.outShape[2]]);
 });
+
+test("time pooling averages over time only and keeps the bands' positions as fusion features", () => {
+  const modalities = [
+    { name: 'cough', input: [64, 32, 1] as const },
+    { name: 'speech', input: [128, 32, 1] as const },
+  ];
+  const arch = buildArchitecture(studentArchitecture({ modalities, classes: 2, widthMultiplier: 0.75, depth: 3, denseUnits: 8, pooling: 'time' }));
+  const cough = arch.branches[0]!;
+  const speech = arch.branches[1]!;
+  assert.deepEqual(cough.layers.at(-1)!.kind, 'avgPool');
+  // 64×32 → three 2×2 pools → 8×4; the last pool spans all 8 time steps and keeps the 4 band groups.
+  assert.deepEqual(cough.layers.at(-1)!.inShape, [8, 4, 24]);
+  assert.deepEqual(cough.layers.at(-1)!.outShape, [1, 4, 24]);
+  assert.deepEqual(speech.layers.at(-1)!.outShape, [1, 4, 24], 'a longer input gives the same features');
+  const global = buildArchitecture(studentArchitecture({ modalities, classes: 2, widthMultiplier: 0.75, depth: 3, denseUnits: 8 }));
+  assert.equal(arch.params - global.params, 2 * (4 - 1) * 24 * 8, 'only the first dense layer grows, by the extra band groups');
+});

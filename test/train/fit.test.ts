@@ -4,7 +4,7 @@ import { buildArchitecture } from '../../src-main/model/architecture';
 import { tinyM2Net } from '../../src-main/model/tinyM2Net';
 import { fit, predictLogits, scheduledLearningRate } from '../../src-main/train/fit';
 import { trainableModel } from '../../src-main/train/engine';
-import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix } from '../../src-main/train/metrics';
+import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy } from '../../src-main/train/metrics';
 import { indicesOfGroups, subset } from '../../src-main/train/sampleSet';
 import { augmentSample, logMelAugmenter } from '../../src-main/train/augment';
 import { seededRandom } from '../../src-main/train/random';
@@ -55,6 +55,21 @@ test('minimum epochs and a smoothed validation loss decide what early stopping k
   const signal = smoothed.history.map((h, i) => (ema = i === 0 ? ema : smoothing * ema + (1 - smoothing) * h.valLoss));
   assert.equal(smoothed.bestEpoch, signal.indexOf(Math.min(...signal)), 'the kept epoch minimises the smoothed loss');
   await assert.rejects(fit(arch, train, val, { ...base, valLossSmoothing: 1 }), /valLossSmoothing must be in \[0, 1\)/);
+});
+
+test("keep 'last' runs every epoch and returns the final weights, also when stopped", async () => {
+  const base = { seed: 1, epochs: 6, batchSize: 16, learningRate: 1e-2, patience: 1, keep: 'last' as const };
+  const run = await fit(arch, train, val, base);
+  assert.equal(run.history.length, 6, 'patience does not stop it');
+  assert.equal(run.bestEpoch, 5);
+  const model = trainableModel(arch, run.weights, { learningRate: 0 });
+  const loss = crossEntropy(predictLogits(model, val), val.labels, 2);
+  model.dispose();
+  assert.ok(Math.abs(loss - run.history.at(-1)!.valLoss) < 1e-5, `returned weights score ${loss}, the last epoch ${run.history.at(-1)!.valLoss}`);
+  let calls = 0;
+  const perEpoch = Math.ceil(train.count / 16);
+  const stopped = await fit(arch, train, val, { ...base, shouldStop: () => ++calls > perEpoch * 2 + 1 });
+  assert.equal(stopped.bestEpoch, 1, 'a stopped run keeps its latest completed epoch');
 });
 
 test('learning-rate schedules: linear warmup, then constant or a half cosine to zero', async () => {

@@ -1,6 +1,7 @@
 /** The Retrain wizard: local data import, review, training jobs, comparison, acceptance. */
 import { z } from 'zod';
 import type { EventGroup, MethodGroup } from './group';
+import { studentShapeSchema } from '../../compress/recipeSchema';
 
 const absolutePath = z
   .string()
@@ -12,14 +13,7 @@ const plainName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters
 const runId = z.string().regex(/^run-[0-9a-z-]{6,64}$/, 'a run id as returned by retrain.start');
 const targetLevel = z.string().regex(/^[a-z0-9_-]+:[a-z0-9_-]+$/, 'a <target>:<level> id such as gap8:l2');
 
-const studentShape = z
-  .object({
-    widthMultiplier: z.number().positive().max(4),
-    depth: z.number().int().min(1).max(6),
-    kernelSize: z.number().int().min(1).max(7),
-    denseUnits: z.number().int().min(0).max(256),
-  })
-  .strict();
+const studentShape = studentShapeSchema.strict();
 
 const epochReport = z.object({ epoch: z.number().int().nonnegative(), trainLoss: z.number(), valLoss: z.number(), valBalancedAccuracy: z.number(), seconds: z.number() });
 const curves = z.record(z.string(), z.array(epochReport));
