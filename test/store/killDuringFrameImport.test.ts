@@ -55,7 +55,6 @@ test(`the store survives ${KILLS} SIGKILLs during a real frame import and a re-r
     what: 'frame-import',
     kills: KILLS,
     killsPerRound: 8,
-    random,
     newDataDir: () => mkdtempSync(join(root, 'store-')),
     run: (dataDir, killAt) => runKillableChild(CHILD, [dataDir, setDir], killAt),
     // One kill in five lands in start-up or migration; the rest while frames are checked and stored,

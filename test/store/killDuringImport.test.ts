@@ -30,7 +30,6 @@ test(`the store survives ${KILLS} SIGKILLs during a real import and a re-run com
     what: 'recording-import',
     kills: KILLS,
     killsPerRound: 10,
-    random,
     newDataDir: () => mkdtempSync(join(tmpdir(), 'tinym2-kill-')),
     run: (dataDir, killAt) => runKillableChild(CHILD, [dataDir, String(PARTICIPANTS)], killAt),
     // One kill in five lands in start-up or migration, the rest in blob writes and transactions.

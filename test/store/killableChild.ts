@@ -6,7 +6,6 @@ import Database from 'better-sqlite3';
 import { blobPath, sha256Hex } from '../../src-main/store/blobStore';
 import { checkConsistency } from '../../src-main/store/consistency';
 import { openStore, type Store } from '../../src-main/store/store';
-import type { Random } from '../../src-main/train/random';
 
 /** What a run of an import child printed, and whether it got as far as opening the store and finishing. */
 export interface ChildRun {
@@ -79,8 +78,12 @@ export function verifyStoreAfterCrash(dataDir: string, label: string, rows: (sto
         assert.equal(sha256Hex(readFileSync(path)), hash, `${label}: a blob of ${r.what} has the wrong content`);
       }
     }
-    assert.deepEqual(checkConsistency(store).missingBlobs, [], `${label}: missing blobs`);
+    // The consistency check is what cleans blobs/.tmp, so count what the kill left there before running it.
     const temp = join(store.blobsDir, '.tmp');
+    const leftover = existsSync(temp) ? readdirSync(temp).length : 0;
+    const report = checkConsistency(store);
+    assert.deepEqual(report.missingBlobs, [], `${label}: missing blobs`);
+    assert.equal(report.removedTempFiles, leftover, `${label}: the check removes every temp file the kill left`);
     assert.ok(!existsSync(temp) || readdirSync(temp).length === 0, `${label}: temp files were cleaned up`);
     return found.length;
   } finally {
@@ -94,7 +97,6 @@ export interface KillRoundsOptions {
   /** Kills that must interrupt an import (a run that beats its kill does not count). */
   readonly kills: number;
   readonly killsPerRound: number;
-  readonly random: Random;
   /** A fresh, empty data folder for a round. */
   readonly newDataDir: () => string;
   readonly run: (dataDir: string, killAt?: KillAt) => Promise<ChildRun>;
