@@ -16,7 +16,7 @@ import { datasetFromStore } from '../store/storeDataset';
 import { openStore, type StoreOptions } from '../store/store';
 import { defaultFrameLabels, frameHashes, framePairsFromStore, frameSampleSet, splitFrameSubjects, type StoreFrameSet } from '../store/storeFrames';
 import { ABSENT_FRAME_VALUE } from '../frames/frameFeatures';
-import { frameAugmenter } from '../train/augment';
+import { depthThermalAugmenter } from '../train/augment';
 
 function fileHash(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -101,7 +101,7 @@ async function storeFramesData(source: StoreFramesSource, storeLocation: StoreOp
         { name: 'thermal', input: [f.thermal.height, f.thermal.width, 1] },
       ],
       classes: labels.length,
-      augment: { perModality: [frameAugmenter(), frameAugmenter()], dropModality: 0.1, fill: [ABSENT_FRAME_VALUE, ABSENT_FRAME_VALUE] },
+      augment: depthThermalAugmenter(ABSENT_FRAME_VALUE),
     },
     hashes: frameHashes(pairs),
   };

@@ -11,7 +11,7 @@ import { loadPoseSampleSet, type PoseFeatureParams } from '../frames/poseSamples
 import type { ImportReport } from '../frames/labelledSet';
 import { generatePoseSet, POSEGEN_VERSION } from '../posegen/poseSet';
 import type { FrameSize } from '../posegen/sample';
-import { frameAugmenter } from './augment';
+import { depthThermalAugmenter } from './augment';
 import { POSE_FEATURES, POSE_LABELS } from './poseRecipe';
 import { indicesOfGroups, subset, type SampleSet } from './sampleSet';
 
@@ -63,7 +63,6 @@ export function posePipelineData(all: SampleSet, test: SampleSet, valSubjects: n
       { name: 'thermal', input: [f.thermal.height, f.thermal.width, 1] },
     ],
     classes: POSE_LABELS.length,
-    // Branches meet only after global pooling, so each modality may shift and flip on its own.
-    augment: { perModality: [frameAugmenter(), frameAugmenter()], dropModality: 0.1, fill: [ABSENT_FRAME_VALUE, ABSENT_FRAME_VALUE] },
+    augment: depthThermalAugmenter(ABSENT_FRAME_VALUE),
   };
 }

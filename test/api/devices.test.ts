@@ -12,6 +12,10 @@ import type { ServiceHandlers } from '../../src-main/api/dispatch';
 import { repoRoot } from '../../src-main/storage/appPaths';
 import { listDeployments } from '../../src-main/store/deployments';
 import { openStore } from '../../src-main/store/store';
+import { bundledModelRef } from '../fixtures/bundledModels';
+
+const AUDIO = bundledModelRef('coswara-gender-audio');
+const POSE = bundledModelRef('pose-depth-thermal');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'tm2-devices-api-'));
 const resourcesDir = join(repoRoot, 'resources');
@@ -89,7 +93,7 @@ test('the simulated GAPuino: start, deploy the bundled audio model with progress
   for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.fraction >= progress[i - 1]!.fraction, 'progress never goes backwards');
   assert.equal(progress.at(-1)!.fraction, 1);
   assert.ok(progress.every((p) => p.deviceId === SIMULATOR_ID));
-  assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === SIMULATOR_ID)?.model, 'coswara-gender-audio 1.0.0');
+  assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === SIMULATOR_ID)?.model, AUDIO);
 
   // Two deploys at once to one board: whichever arrives second is refused in words, the other completes.
   const both = await Promise.all([
@@ -100,14 +104,14 @@ test('the simulated GAPuino: start, deploy the bundled audio model with progress
   const refused = both.filter((x) => !x.ok);
   assert.equal(done.length, 1, JSON.stringify(both));
   assert.ok(refused.length === 1 && !refused[0]!.ok && /busy with another deploy/.test(refused[0]!.error.message));
-  assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === SIMULATOR_ID)?.model, 'pose-depth-thermal 1.0.0');
+  assert.equal((await ok('devices.list', {})).devices.find((d) => d.id === SIMULATOR_ID)?.model, POSE);
 
   // Every deploy is in the local store's history, newest first, with how it ended (the first test's deploy to
   // the simulator before it ran failed); the refused one was never started.
   const db = openStore({ dataDir });
   try {
     const history = listDeployments(db, SIMULATOR_ID);
-    assert.deepEqual(history.map((h) => `${h.modelId} ${h.modelVersion} ${h.result}`), ['pose-depth-thermal 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 succeeded', 'coswara-gender-audio 1.0.0 failed']);
+    assert.deepEqual(history.map((h) => `${h.modelId} ${h.modelVersion} ${h.result}`), [`${POSE} succeeded`, `${AUDIO} succeeded`, `${AUDIO} failed`]);
     assert.match(history[1]!.detail ?? '', /Verified/);
     assert.match(history[2]!.detail ?? '', /not running/);
     const api = await ok('devices.history', { deviceId: SIMULATOR_ID, limit: 2 });
@@ -117,12 +121,12 @@ test('the simulated GAPuino: start, deploy the bundled audio model with progress
   }
 
   const back = await ok('devices.rollback', { deviceId: SIMULATOR_ID });
-  assert.equal(back.model, 'coswara-gender-audio 1.0.0');
-  assert.match(back.summary, /runs coswara-gender-audio 1.0.0 again/);
+  assert.equal(back.model, AUDIO);
+  assert.ok(back.summary.includes(`runs ${AUDIO} again`), back.summary);
 
   assert.deepEqual(await ok('devices.stopSimulator', {}), { stopped: true });
   assert.deepEqual(hotplug.at(-1), { id: SIMULATOR_ID, change: 'detached' });
   // The flash image persists: started again, the board still runs the model it had.
-  assert.equal((await ok('devices.startSimulator', {})).model, 'coswara-gender-audio 1.0.0');
+  assert.equal((await ok('devices.startSimulator', {})).model, AUDIO);
   await ok('devices.stopSimulator', {});
 });

@@ -9,6 +9,10 @@ import { EventBus } from '../../src-main/api/eventBus';
 import { createServices } from '../../src-main/api/services';
 import { repoRoot } from '../../src-main/storage/appPaths';
 import { startAgentProcess, type AgentProcess } from '../devices/pi/piFixture';
+import { bundledModelRef } from '../fixtures/bundledModels';
+
+const AUDIO = bundledModelRef('coswara-gender-audio');
+const POSE = bundledModelRef('pose-depth-thermal');
 
 const root = mkdtempSync(join(tmpdir(), 'tm2-devices-pi-api-'));
 const dataDir = join(root, 'studio');
@@ -66,9 +70,9 @@ test('a real agent on 127.0.0.1: wrong code, pair, deploy twice with progress, r
 
   await ok('devices.deploy', { deviceId: id, modelId: 'pose-depth-thermal' });
   pi = (await ok('devices.list', {})).devices.find((d) => d.id === id);
-  assert.equal(pi?.model, 'pose-depth-thermal 1.0.0');
-  assert.equal(pi?.previousModel, 'coswara-gender-audio 1.0.0');
-  assert.equal((await ok('devices.rollback', { deviceId: id })).model, 'coswara-gender-audio 1.0.0');
+  assert.equal(pi?.model, POSE);
+  assert.equal(pi?.previousModel, AUDIO);
+  assert.equal((await ok('devices.rollback', { deviceId: id })).model, AUDIO);
 
   const port = agent.port;
   await agent.stop();

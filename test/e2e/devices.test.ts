@@ -9,6 +9,7 @@ import { startAgentProcess, type AgentProcess } from '../devices/pi/piFixture';
 import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 import { launchChromium, screenshotDir } from './chromium';
 import { horizontalOverflow } from './layout';
+import { bundledModelRef } from '../fixtures/bundledModels';
 
 describe('Devices page through the bridge, in Debian Chromium', () => {
   let app: AppUnderTest;
@@ -116,11 +117,11 @@ describe('Devices page through the bridge, in Debian Chromium', () => {
     const card = page.getByTestId(`device-pi-127-0-0-1-${agent.port}`);
     await card.waitFor();
     assert.match(await card.innerText(), /Ready/);
-    for (const model of ['coswara-gender-audio', 'pose-depth-thermal']) {
+    for (const model of ['coswara-gender-audio', 'pose-depth-thermal'] as const) {
       await card.getByLabel('Model to deploy').selectOption(model);
       await card.getByRole('button', { name: 'Deploy', exact: true }).click();
       await card.getByTestId('deploy-result').waitFor({ timeout: 30_000 });
-      await page.waitForFunction((m) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(`Running: ${m} 1.0.0`), model);
+      await page.waitForFunction((m) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(`Running: ${m}`), bundledModelRef(model));
     }
     assert.match(await card.getByTestId('deploy-result').innerText(), /value for value.*previous model \(coswara-gender-audio 1\.0\.0\) is kept/s);
     await page.screenshot({ path: join(screenshotDir, 'devices-pi-deployed.png'), fullPage: true });
