@@ -72,6 +72,38 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   return r.data;
 }
 
+/** How long, and how much, of a refused request's unread body is read and dropped before answering. */
+const DRAIN_MS = 2000;
+const DRAIN_MAX_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Calls `answer` once the client has finished sending a request the agent is refusing (an upload with a
+ * wrong token, say), reading and dropping the rest of its body first. Answering at once closes the
+ * connection (the studio asks for connection: close) under a client still writing, which then sees EPIPE
+ * instead of the answer; reading a few MB for a moment is cheaper than a confusing error. Past the limits
+ * the agent answers anyway and the connection closes.
+ */
+function drainThenAnswer(req: IncomingMessage, answer: () => void): void {
+  if (req.destroyed) return answer();
+  let done = false;
+  let dropped = 0;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    answer();
+  };
+  const timer = setTimeout(finish, DRAIN_MS);
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_MAX_BYTES) finish();
+  });
+  req.on('end', finish);
+  req.on('close', finish);
+  req.on('error', finish);
+  req.resume();
+}
+
 function send(res: ServerResponse, status: number, body: unknown, close = false): void {
   if (res.headersSent || res.destroyed) return;
   const bytes = Buffer.from(JSON.stringify(body));
@@ -155,9 +187,8 @@ export async function startAgent(tls: TlsIdentity, o: AgentOptions): Promise<Run
       if (err.status === 500) o.log(`error on ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       const body: AgentErrorBody = { error: err.message, code: err.code, ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}) };
       if (err.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(err.retryAfterSeconds));
-      // The body may be unread (a refused upload): close rather than read megabytes we will not use.
-      send(res, err.status, body, !req.complete);
-      if (!req.complete) res.on('finish', () => req.socket.destroySoon());
+      if (req.complete) send(res, err.status, body);
+      else drainThenAnswer(req, () => send(res, err.status, body, !req.complete));
     });
   });
   // A stalled client must not hold the upload lock for ever.

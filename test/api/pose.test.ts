@@ -19,14 +19,21 @@ const resourcesDir = join(repoRoot, 'resources');
 let services: ServiceHandlers;
 /** label → [depth file, thermal file] of one generated sample per class. */
 const samples = new Map<string, [string, string]>();
+/** Every generated sample (ten per class): enough that the accuracy check below is not a coin toss. */
+const allPairs: { label: string; depth: string; thermal: string }[] = [];
 
 before(() => {
   services = createServices({ paths: { dataDir, resourcesDir, bundledModelsDir: join(resourcesDir, 'models'), userModelsDir: join(dataDir, 'models') }, transport: 'bridge', events: new EventBus(), version: 'test' });
-  execFileSync(process.execPath, [join(repoRoot, 'bin/tinym2.mjs'), 'generate-pose', '--out', framesDir, '--n', '12', '--seed', '7'], { stdio: 'pipe' });
+  execFileSync(process.execPath, [join(repoRoot, 'bin/tinym2.mjs'), 'generate-pose', '--out', framesDir, '--n', '60', '--seed', '7'], { stdio: 'pipe' });
   for (const label of readdirSync(framesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name)) {
-    const subject = readdirSync(join(framesDir, label))[0]!;
-    const files = readdirSync(join(framesDir, label, subject)).sort();
-    samples.set(label, [join(framesDir, label, subject, files.find((f) => f.endsWith('_depth.png'))!), join(framesDir, label, subject, files.find((f) => f.endsWith('_thermal.png'))!)]);
+    for (const subject of readdirSync(join(framesDir, label)).sort()) {
+      const dir = join(framesDir, label, subject);
+      for (const depth of readdirSync(dir).filter((f) => f.endsWith('_depth.png')).sort()) {
+        allPairs.push({ label, depth: join(dir, depth), thermal: join(dir, depth.replace(/_depth\.png$/, '_thermal.png')) });
+      }
+    }
+    const first = allPairs.find((p) => p.label === label)!;
+    samples.set(label, [first.depth, first.thermal]);
   }
 });
 
@@ -90,15 +97,18 @@ test('a generated pair uploads with false-colour previews and is classified with
 
 test('the bundled model gets most generated poses right from both frames', async (t) => {
   let right = 0;
-  for (const [label, [d, t]] of samples) {
+  for (const { label, depth: d, thermal: th } of allPairs) {
     const depth = await ok('pose.uploadFrame', upload('depth', `${label}_depth.png`, readFileSync(d)));
-    const thermal = await ok('pose.uploadFrame', upload('thermal', `${label}_thermal.png`, readFileSync(t)));
+    const thermal = await ok('pose.uploadFrame', upload('thermal', `${label}_thermal.png`, readFileSync(th)));
     const r = await ok('pose.classify', { modelId: MODEL, depthFrameId: depth.frameId, thermalFrameId: thermal.frameId });
     if (r.label === label) right++;
   }
-  // A model that answers at random gets 1 in 6; the shipped one is far above chance on its own generator.
-  assert.ok(right >= 4, `${right} of ${samples.size} poses right`);
-  t.diagnostic(`${right} of ${samples.size} generated poses right`);
+  // Chance is 1 in 6; the shipped model gets about 84 % of its held-out set right. Six samples were a coin
+  // toss (at 84 %, 3 or fewer of 6 right happens for one generator seed in 18); sixty keep a good model
+  // clear of the bar while 60 % still fails a broken one.
+  assert.equal(allPairs.length, 60);
+  assert.ok(right >= 36, `${right} of ${allPairs.length} poses right`);
+  t.diagnostic(`${right} of ${allPairs.length} generated poses right`);
 });
 
 test('missing thermal still answers on depth alone and names what is missing', async () => {

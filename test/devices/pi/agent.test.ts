@@ -130,6 +130,21 @@ test('a wrong or missing token gets 401 on every route and changes nothing', asy
   await answersWith(JSON.parse(readFileSync(join(pkgV2, 'model.json'), 'utf8')) as ModelPackageMeta, pkgV2);
 });
 
+test('an upload refused for its token is answered with 401 while the studio is still sending, not cut off', async () => {
+  const before = diskState();
+  const bad: PiTarget = { ...target, token: 'y'.repeat(43) };
+  // 3 MB in small chunks: far more than the socket buffers hold, so the agent answers mid-upload. Closing
+  // at once used to reset the connection under the writer (EPIPE, reported as a cut upload).
+  const chunk = Buffer.alloc(16 * 1024, 0x5a);
+  const body = { length: 192 * chunk.length, stream: () => Readable.from(Array.from({ length: 192 }, () => chunk)) };
+  for (let round = 0; round < 3; round++) {
+    const res = await piRequest(bad, 'POST', '/models', { body });
+    assert.equal(res.status, 401, JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), /unauthorized/);
+  }
+  assert.deepEqual(diskState(), before);
+});
+
 test('tampered, foreign-signed, unsigned and untestable models are refused; the previous model stays active and answers', async () => {
   const metaV2 = JSON.parse(readFileSync(join(pkgV2, 'model.json'), 'utf8')) as ModelPackageMeta;
   const before = diskState();
