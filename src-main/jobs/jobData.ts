@@ -15,7 +15,6 @@ import { readSamplesFile } from './samplesFile';
 import { datasetFromStore } from '../store/storeDataset';
 import { openStore, type StoreOptions } from '../store/store';
 import { defaultFrameLabels, frameHashes, framePairsFromStore, frameSampleSet, splitFrameSubjects, type StoreFrameSet } from '../store/storeFrames';
-import { ABSENT_FRAME_VALUE } from '../frames/frameFeatures';
 import { depthThermalAugmenter } from '../train/augment';
 
 function fileHash(path: string): string {
@@ -101,7 +100,7 @@ async function storeFramesData(source: StoreFramesSource, storeLocation: StoreOp
         { name: 'thermal', input: [f.thermal.height, f.thermal.width, 1] },
       ],
       classes: labels.length,
-      augment: depthThermalAugmenter(ABSENT_FRAME_VALUE),
+      augment: depthThermalAugmenter(),
     },
     hashes: frameHashes(pairs),
   };

@@ -4,6 +4,7 @@
  * dropped now and then so the model learns to answer when a recording is missing or unusable.
  * All draws come from the seeded Random, so an augmented run is reproducible.
  */
+import { ABSENT_FRAME_VALUE } from '../frames/frameFeatures';
 import type { Random } from './random';
 
 /** Alters one sample of one modality in place. `shape` is [H, W, C] (for audio: frames, mel bands, 1). */
@@ -112,8 +113,9 @@ export function augmentSample(a: SampleAugmenter, batch: readonly Float32Array[]
  * Depth + thermal samples: each frame shifts and flips on its own (the branches meet only after global
  * pooling, and real modules are never perfectly aligned), one modality now and then goes missing. No
  * intensity jitter: scaling normalised depth rescales the room's metric distances, and the generator
- * already draws each thermal sensor's offset and drift (pose teacher 79.7 % without it, 79.0 % with).
+ * already draws each thermal sensor's offset and drift (pose teacher 79.7 % without it, 79.0 % with). A
+ * dropped frame reads "no reading", as an absent sensor does at inference.
  */
-export function depthThermalAugmenter(absent: number): SampleAugmenter {
-  return { perModality: [frameAugmenter({ jitter: 0 }), frameAugmenter({ jitter: 0 })], dropModality: 0.1, fill: [absent, absent] };
+export function depthThermalAugmenter(): SampleAugmenter {
+  return { perModality: [frameAugmenter({ jitter: 0 }), frameAugmenter({ jitter: 0 })], dropModality: 0.1, fill: [ABSENT_FRAME_VALUE, ABSENT_FRAME_VALUE] };
 }

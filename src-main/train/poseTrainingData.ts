@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineData } from '../compress/pipeline';
-import { ABSENT_FRAME_VALUE } from '../frames/frameFeatures';
 import { loadPoseSampleSet, type PoseFeatureParams } from '../frames/poseSamples';
 import type { ImportReport } from '../frames/labelledSet';
 import { generatePoseSet, POSEGEN_VERSION } from '../posegen/poseSet';
@@ -63,6 +62,6 @@ export function posePipelineData(all: SampleSet, test: SampleSet, valSubjects: n
       { name: 'thermal', input: [f.thermal.height, f.thermal.width, 1] },
     ],
     classes: POSE_LABELS.length,
-    augment: depthThermalAugmenter(ABSENT_FRAME_VALUE),
+    augment: depthThermalAugmenter(),
   };
 }
