@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const names = ['features', 'audio', 'firmware', 'pose', 'deploy'];
+const names = ['features', 'training', 'audio', 'firmware', 'pose', 'deploy'];
 let failed = 0;
 for (const name of names) {
   const script = join(root, 'bench', `${name}.ts`);

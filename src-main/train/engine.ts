@@ -3,8 +3,8 @@
  * so it can be swapped without touching the trainer, distillation or quantization.
  *
  * Outside this file a model is an architecture plus plain Float32Array weights (model/weights.ts)
- * and inputs are plain NHWC Float32Arrays per modality. Inside, activations are NCHW because that
- * is the layout `lax.convGeneralDilated` takes.
+ * and inputs are plain NHWC Float32Arrays per modality. Inside, activations stay NHWC: convolutions and
+ * pools are slices, broadcasts and matmuls (nhwcOps.ts), many times faster than jax-js's wasm conv.
  *
  * jax-js frees device memory by reference counting: every function consumes its array arguments,
  * `.ref` adds a reference. Every array made here is either handed to a consuming call or disposed.
@@ -12,6 +12,7 @@
 import { defaultDevice, init, jit, lax, nn, numpy as np, tree, valueAndGrad } from '@jax-js/jax';
 import { allLayers, type BuiltArchitecture, type BuiltLayer } from '../model/architecture';
 import { BATCH_NORM_EPSILON, type ModelWeights, type ParamTree } from '../model/weights';
+import { conv2d, depthwiseConv, pointwiseConv, pool } from './nhwcOps';
 
 type JArray = np.Array;
 type JTree = Record<string, Record<string, JArray>>;
@@ -127,8 +128,8 @@ type Stats = JTree;
 function batchNorm(x: JArray, p: Record<string, JArray>, s: Record<string, JArray> | undefined, layer: BuiltLayer, train: boolean, stats: Stats): JArray {
   const channels = layer.outShape[layer.outShape.length - 1]!;
   const spatial = x.ndim === 4;
-  const axes = spatial ? [0, 2, 3] : [0];
-  const bshape = spatial ? [1, channels, 1, 1] : [1, channels];
+  const axes = spatial ? [0, 1, 2] : [0];
+  const bshape = spatial ? [1, 1, 1, channels] : [1, channels];
   let mean: JArray;
   let variance: JArray;
   if (train) {
@@ -146,20 +147,13 @@ function batchNorm(x: JArray, p: Record<string, JArray>, s: Record<string, JArra
 function biasOrBatchNorm(x: JArray, layer: BuiltLayer, p: Record<string, JArray>, s: Record<string, JArray> | undefined, train: boolean, stats: Stats): JArray {
   if (p.gamma) return batchNorm(x, p, s, layer, train, stats);
   const channels = layer.outShape[layer.outShape.length - 1]!;
-  return x.add(p.bias!.reshape(x.ndim === 4 ? [1, channels, 1, 1] : [1, channels]));
+  return x.add(p.bias!.reshape(x.ndim === 4 ? [1, 1, 1, channels] : [1, channels]));
 }
 
 function activate(x: JArray, activation: 'none' | 'relu' | 'relu6'): JArray {
   if (activation === 'relu') return nn.relu(x);
   if (activation === 'relu6') return nn.relu6(x);
   return x;
-}
-
-function padPairs(pads: readonly [number, number, number, number]): [number, number][] {
-  return [
-    [pads[0], pads[2]],
-    [pads[1], pads[3]],
-  ];
 }
 
 /** The int8 grid of a calibrated range: the same formula as compress/quantize.ts' activationQuant. */
@@ -222,13 +216,13 @@ function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArra
   const trace: Record<string, JArray> | undefined = traced ? {} : undefined;
   const record = (name: string, x: JArray) => {
     if (!trace) return x;
-    trace[name] = x.ndim === 4 ? x.ref.transpose([0, 2, 3, 1]) : x.ref;
+    trace[name] = x.ref;
     return x;
   };
   const branchOutputs = arch.branches.map((branch, bi) => {
     const [h, w, c] = branch.input;
     const n = xs[bi]!.shape[0]!;
-    let x = record(`${branch.modality}/input`, xs[bi]!.reshape([n, h, w, c]).transpose([0, 3, 1, 2]));
+    let x = record(`${branch.modality}/input`, xs[bi]!.reshape([n, h, w, c]));
     // Pools and global pooling keep their input's int8 grid (quantize.ts), so QAT re-snaps to it.
     let grid = `${branch.modality}/input`;
     x = fq(x, grid);
@@ -239,45 +233,44 @@ function forward(arch: BuiltArchitecture, params: JTree, state: JTree, xs: JArra
         case 'conv2d':
           if (qat) {
             const f = folded(layer, p.kernel!, 0);
-            x = lax.convGeneralDilated(x, f.kernel, [...layer.spec.stride], padPairs(layer.pads));
-            x = fq(activate(x.add(f.bias.reshape([1, layer.spec.filters, 1, 1])), layer.spec.activation), layer.name);
+            x = conv2d(x, f.kernel, layer.spec.stride, layer.pads);
+            x = fq(activate(x.add(f.bias.reshape([1, 1, 1, layer.spec.filters])), layer.spec.activation), layer.name);
             grid = layer.name;
             break;
           }
-          x = lax.convGeneralDilated(x, p.kernel!, [...layer.spec.stride], padPairs(layer.pads));
+          x = conv2d(x, p.kernel!, layer.spec.stride, layer.pads);
           x = activate(biasOrBatchNorm(x, layer, p, s, train, stats), layer.spec.activation);
           break;
         case 'separableConv2d': {
-          const groups = layer.inShape[2]!;
           if (qat) {
-            x = lax.convGeneralDilated(x, fakeQuantWeights(p.depthwise!, 0), [...layer.spec.stride], padPairs(layer.pads), { featureGroupCount: groups });
+            x = depthwiseConv(x, fakeQuantWeights(p.depthwise!, 0), layer.spec.stride, layer.pads);
             x = fq(x, `${layer.name}/depthwise`);
             const f = folded(layer, p.pointwise!, 0);
-            x = lax.convGeneralDilated(x, f.kernel, [1, 1], 'VALID');
-            x = fq(activate(x.add(f.bias.reshape([1, layer.spec.filters, 1, 1])), layer.spec.activation), layer.name);
+            x = pointwiseConv(x, f.kernel);
+            x = fq(activate(x.add(f.bias.reshape([1, 1, 1, layer.spec.filters])), layer.spec.activation), layer.name);
             grid = layer.name;
             break;
           }
-          x = lax.convGeneralDilated(x, p.depthwise!, [...layer.spec.stride], padPairs(layer.pads), { featureGroupCount: groups });
+          x = depthwiseConv(x, p.depthwise!, layer.spec.stride, layer.pads);
           x = record(`${layer.name}/depthwise`, x);
-          x = lax.convGeneralDilated(x, p.pointwise!, [1, 1], 'VALID');
+          x = pointwiseConv(x, p.pointwise!);
           x = activate(biasOrBatchNorm(x, layer, p, s, train, stats), layer.spec.activation);
           break;
         }
         case 'maxPool':
-          x = lax.reduceWindow(x, (win) => np.max(win), [...layer.size], [...layer.stride]);
+          x = pool(x, 'max', layer.size, layer.stride);
           break;
         case 'avgPool':
-          x = fq(lax.reduceWindow(x, (win) => np.mean(win), [...layer.size], [...layer.stride]), grid);
+          x = fq(pool(x, 'mean', layer.size, layer.stride), grid);
           break;
         case 'globalAvgPool':
-          x = fq(x.mean([2, 3]), grid);
+          x = fq(x.mean([1, 2]), grid);
           break;
       }
       record(layer.name, x);
     }
-    // Flatten in NHWC order so the dense weights line up with the int8 graph's layout.
-    return x.ndim === 4 ? x.transpose([0, 2, 3, 1]).reshape([n, branch.outputSize]) : x;
+    // NHWC flattening is the int8 graph's layout, so the dense weights line up with it.
+    return x.ndim === 4 ? x.reshape([n, branch.outputSize]) : x;
   });
   let x = record('fusion', branchOutputs.length === 1 ? branchOutputs[0]! : fq(np.concatenate(branchOutputs, 1), 'fusion'));
   for (const layer of arch.head) {
