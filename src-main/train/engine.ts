@@ -1,6 +1,6 @@
 /**
- * The numeric engine: the one module that knows about jax-js (wasm backend, `jit` + `valueAndGrad`),
- * so it can be swapped without touching the trainer, distillation or quantization.
+ * The numeric engine: with its op set (nhwcOps.ts) the one module that knows about jax-js (wasm backend,
+ * `jit` + `valueAndGrad`), so it can be swapped without touching the trainer, distillation or quantization.
  *
  * Outside this file a model is an architecture plus plain Float32Array weights (model/weights.ts)
  * and inputs are plain NHWC Float32Arrays per modality. Inside, activations stay NHWC: convolutions and
