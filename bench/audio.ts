@@ -65,6 +65,8 @@ const variants = {
   studentDistilledFloat: summary('studentDistilled'),
   studentDistilledInt8: summary('studentInt8'),
 };
+// How faithfully the int8 student copies its teacher, participant by participant: what distillation is for.
+const int8TeacherAgreement = meanStd(scores.map((s) => s.int8TeacherAgreement));
 const fixed = Object.fromEntries(meta.accuracy.map((a) => [a.variant ?? a.metric, a.value]));
 const result = {
   benchmark: 'audio',
@@ -74,6 +76,7 @@ const result = {
   recipe,
   student: chosen,
   variants,
+  int8TeacherAgreement,
   folds: scores,
   goals: {
     int8WithinTwoPointsOfTeacher: variants.teacherFloat.mean - variants.studentDistilledInt8.mean <= 0.02,
@@ -97,5 +100,5 @@ mkdirSync(outDir, { recursive: true });
 const out = join(outDir, 'audio.json');
 writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v: { mean: number; std: number }) => `${(v.mean * 100).toFixed(1)} ± ${(v.std * 100).toFixed(1)} %`;
-console.log(`teacher ${pct(variants.teacherFloat)} | student alone ${pct(variants.studentAloneFloat)} | distilled ${pct(variants.studentDistilledFloat)} | int8 ${pct(variants.studentDistilledInt8)} | ${wallSeconds.toFixed(0)} s`);
+console.log(`teacher ${pct(variants.teacherFloat)} | student alone ${pct(variants.studentAloneFloat)} | distilled ${pct(variants.studentDistilledFloat)} | int8 ${pct(variants.studentDistilledInt8)} (agrees with the teacher on ${pct(int8TeacherAgreement)} of test participants) | ${wallSeconds.toFixed(0)} s`);
 console.log(`wrote ${out}${existsSync(out) ? '' : ' (missing!)'}`);

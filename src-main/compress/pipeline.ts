@@ -14,7 +14,6 @@ import { trainableModel } from '../train/engine';
 import { fit, predictLogits, type EpochReport, type FitOptions } from '../train/fit';
 import { argmaxRows, balancedAccuracy, confusionMatrix } from '../train/metrics';
 import type { SampleSet } from '../train/sampleSet';
-import { calibrate } from './calibrate';
 import { searchStudents, type SearchResult, type StudentShape } from './distillSearch';
 import { evaluateInt8 } from './evaluateInt8';
 import { foldBatchNorm } from './foldBatchNorm';
@@ -100,18 +99,6 @@ export function scoreFloat(arch: BuiltArchitecture, weights: ModelWeights, set: 
   }
 }
 
-/** Calibrates on `calibration` (training samples, never test) and quantizes. */
-export function quantizeTrained(arch: BuiltArchitecture, weights: ModelWeights, calibration: SampleSet, inputClip: number): Int8Graph {
-  const model = trainableModel(arch, weights, { learningRate: 0 });
-  try {
-    const branches = arch.branches.map((b, i) => ({ modality: b.modality, sampleSize: calibration.sampleSizes[i]! }));
-    const ranges = calibrate((x) => model.trace(x), { count: calibration.count, modalities: calibration.modalities }, branches, { inputClip });
-    return quantizeModel(arch, foldBatchNorm(arch, weights), ranges);
-  } finally {
-    model.dispose();
-  }
-}
-
 function fitBaseOf(data: PipelineData, recipe: Recipe, role: 'teacher' | 'student' = 'student'): Omit<FitOptions, 'onEpoch'> {
   const overrides = role === 'teacher' ? recipe.teacherFit : recipe.studentFit;
   return { ...recipe.fit, ...overrides, seed: recipe.seed, classWeights: 'balanced', ...(data.augment ? { augment: data.augment } : {}) };
@@ -154,6 +141,39 @@ export async function trainTeacher(data: PipelineData, recipe: Recipe, onProgres
   return { arch, weights: best!.weights };
 }
 
+/**
+ * Stage 3, int8: calibrate on training samples (never test) and quantize; with `recipe.qatEpochs`, also
+ * fine-tune against the int8 grid and keep that only when its int8 model is at least as good on validation.
+ * The benchmark's folds call this too, so they measure the int8 model the pipeline would ship.
+ */
+export async function quantizeStudent(
+  data: PipelineData,
+  recipe: Recipe,
+  trained: TrainedModel,
+  onProgress?: (detail: string, epoch?: EpochReport) => void,
+): Promise<{ readonly graph: Int8Graph; readonly student: TrainedModel; readonly quantization: QuantizationChoice }> {
+  onProgress?.('calibrating and quantizing to int8');
+  const ranges = calibrationRanges(trained.arch, trained.weights, data.train, recipe.inputClip);
+  const graph = quantizeModel(trained.arch, foldBatchNorm(trained.arch, trained.weights), ranges);
+  const valBacc = (g: Int8Graph) => evaluateInt8(g, data.val, data.classes).balancedAccuracy;
+  const postTrainingValBalancedAccuracy = valBacc(graph);
+  if ((recipe.qatEpochs ?? 0) <= 0) return { graph, student: trained, quantization: { method: 'post-training', postTrainingValBalancedAccuracy } };
+  onProgress?.('quantization-aware fine-tuning');
+  const tuned = await quantAwareFineTune(trained.arch, trained.weights, ranges, data.train, data.val, {
+    ...fitBaseOf(data, recipe),
+    epochs: recipe.qatEpochs!,
+    learningRate: recipe.fit.learningRate / 10,
+    patience: recipe.qatEpochs!,
+    minEpochs: 0,
+    onEpoch: (e) => onProgress?.(`QAT epoch ${e.epoch + 1}`, e),
+  });
+  const qatGraph = quantizeModel(trained.arch, foldBatchNorm(trained.arch, tuned.weights), ranges);
+  const quantAwareValBalancedAccuracy = valBacc(qatGraph);
+  return quantAwareValBalancedAccuracy >= postTrainingValBalancedAccuracy
+    ? { graph: qatGraph, student: { arch: trained.arch, weights: tuned.weights }, quantization: { method: 'quantization-aware', postTrainingValBalancedAccuracy, quantAwareValBalancedAccuracy } }
+    : { graph, student: trained, quantization: { method: 'post-training', postTrainingValBalancedAccuracy, quantAwareValBalancedAccuracy } };
+}
+
 /** Stage 2: distil students within the budget, quantize the chosen one, measure everything on `data.test`. */
 export async function compressTeacher(
   data: PipelineData,
@@ -178,33 +198,10 @@ export async function compressTeacher(
       onProgress?.({ stage: 'search', fraction: start + (span * 0.85 * (i + (status === 'training' ? 0 : 1))) / total, detail: `student ${label}: ${status}${detail ? ` (${detail})` : ''}` }),
     onEpoch: (label, e) => onProgress?.({ stage: 'search', fraction: start, detail: `student ${label} epoch ${e.epoch + 1}`, epoch: { ...e, model: label } }),
   });
-  let student = { arch: search.chosen.arch, weights: search.chosen.weights };
-
-  onProgress?.({ stage: 'quantize', fraction: start + span * 0.88, detail: 'calibrating and quantizing to int8' });
-  const ranges = calibrationRanges(student.arch, student.weights, data.train, recipe.inputClip);
-  let graph = quantizeModel(student.arch, foldBatchNorm(student.arch, student.weights), ranges);
-  const valBacc = (g: Int8Graph) => evaluateInt8(g, data.val, data.classes).balancedAccuracy;
-  let quantization: QuantizationChoice = { method: 'post-training', postTrainingValBalancedAccuracy: valBacc(graph) };
-  if ((recipe.qatEpochs ?? 0) > 0) {
-    onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: 'quantization-aware fine-tuning' });
-    const tuned = await quantAwareFineTune(student.arch, student.weights, ranges, data.train, data.val, {
-      ...fitBaseOf(data, recipe),
-      epochs: recipe.qatEpochs!,
-      learningRate: recipe.fit.learningRate / 10,
-      patience: recipe.qatEpochs!,
-      onEpoch: (e) => onProgress?.({ stage: 'quantize', fraction: start + span * 0.9, detail: `QAT epoch ${e.epoch + 1}`, epoch: { ...e, model: 'qat' } }),
-    });
-    const qatGraph = quantizeModel(student.arch, foldBatchNorm(student.arch, tuned.weights), ranges);
-    const qatBacc = valBacc(qatGraph);
-    // Keep fine-tuning only when the int8 model it yields is at least as good on validation.
-    if (qatBacc >= quantization.postTrainingValBalancedAccuracy) {
-      graph = qatGraph;
-      student = { arch: student.arch, weights: tuned.weights };
-      quantization = { method: 'quantization-aware', postTrainingValBalancedAccuracy: quantization.postTrainingValBalancedAccuracy, quantAwareValBalancedAccuracy: qatBacc };
-    } else {
-      quantization = { ...quantization, quantAwareValBalancedAccuracy: qatBacc };
-    }
-  }
+  const quantized = await quantizeStudent(data, recipe, { arch: search.chosen.arch, weights: search.chosen.weights }, (detail, epoch) =>
+    onProgress?.({ stage: 'quantize', fraction: start + span * (epoch ? 0.9 : 0.88), detail, ...(epoch ? { epoch: { ...epoch, model: 'qat' } } : {}) }),
+  );
+  const { graph, student, quantization } = quantized;
   const plan = planMemory(graph);
 
   onProgress?.({ stage: 'evaluate', fraction: start + span * 0.95, detail: 'measuring every variant on the held-out samples' });

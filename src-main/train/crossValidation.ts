@@ -39,6 +39,8 @@ export interface FoldScores {
   readonly studentAlone: number;
   readonly studentDistilled: number;
   readonly studentInt8: number;
+  /** Share of the test participants on which the int8 student predicts what the float teacher predicts. */
+  readonly int8TeacherAgreement: number;
   readonly seconds: number;
 }
 
@@ -47,7 +49,7 @@ export type FoldPartScores = Pick<FoldScores, 'fold' | 'testParticipants' | 'sec
 
 export type FoldMessage = { readonly kind: 'progress'; readonly fold: number; readonly detail: string } | { readonly kind: 'done'; readonly scores: FoldPartScores } | { readonly kind: 'error'; readonly message: string };
 
-const VARIANTS = ['teacher', 'studentAlone', 'studentDistilled', 'studentInt8'] as const;
+const VARIANTS = ['teacher', 'studentAlone', 'studentDistilled', 'studentInt8', 'int8TeacherAgreement'] as const;
 
 /** One fold's parts → its scores; `seconds` is the compute of all parts together. */
 function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores {
@@ -64,6 +66,7 @@ function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores 
     studentAlone: merged.studentAlone!,
     studentDistilled: merged.studentDistilled!,
     studentInt8: merged.studentInt8!,
+    int8TeacherAgreement: merged.int8TeacherAgreement!,
     seconds: parts.reduce((s, p) => s + p.seconds, 0),
   };
 }

@@ -8,13 +8,14 @@ import type { ModelWeights } from '../model/weights';
 import { augmentSample, type SampleAugmenter } from './augment';
 import { initEngine, trainableModel, type Inputs, type QuantAwareOptions, type TrainableModel } from './engine';
 import { initWeights } from './initWeights';
-import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy } from './metrics';
+import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy, distillationLoss } from './metrics';
 import { seededRandom, shuffled } from './random';
 import type { SampleSet } from './sampleSet';
 
 export interface EpochReport {
   readonly epoch: number;
   readonly trainLoss: number;
+  /** The objective on validation: class-weighted cross-entropy, or the distillation loss when distilling. */
   readonly valLoss: number;
   readonly valBalancedAccuracy: number;
   readonly seconds: number;
@@ -129,6 +130,10 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
   if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`fit: valLossSmoothing must be in [0, 1), got ${smoothing}`);
   const scheduled = (o.learningRateSchedule ?? 'constant') !== 'constant' || (o.warmupEpochs ?? 0) > 0;
   let smoothed: number | undefined;
+  // A distilled student is judged on validation by the objective it trains on (labels and the teacher's
+  // softened outputs), not labels alone: on a dozen validation participants the hard labels pick a lucky
+  // epoch, while the teacher's probabilities on every sample say which epoch mimics it best.
+  const valTeacher = o.distillation && o.distillation.alpha < 1 ? predictLogits({ logits: o.distillation.teacherLogits }, val) : undefined;
   try {
     for (let epoch = 0; epoch < o.epochs; epoch++) {
       const t0 = performance.now();
@@ -160,7 +165,9 @@ export async function fit(arch: BuiltArchitecture, train: SampleSet, val: Sample
       }
       if (stoppedEarly) break;
       const valLogits = predictLogits(model, val);
-      const valLoss = crossEntropy(valLogits, val.labels, classes, classWeights);
+      const valLoss = valTeacher
+        ? distillationLoss(valLogits, valTeacher, val.labels, classes, { alpha: o.distillation!.alpha, temperature: o.distillation!.temperature, ...(classWeights ? { classWeights } : {}) })
+        : crossEntropy(valLogits, val.labels, classes, classWeights);
       const report: EpochReport = {
         epoch,
         trainLoss: lossSum / Math.max(batches, 1),

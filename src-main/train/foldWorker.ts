@@ -5,11 +5,12 @@ import { tinyM2Net } from '../model/tinyM2Net';
 import { openDataset } from '../datasets/openDataset';
 import { groupedStratifiedKFold } from '../datasets/split';
 import { evaluateInt8 } from '../compress/evaluateInt8';
-import { quantizeTrained, scoreFloat, studentFitOptions, trainTeacher } from '../compress/pipeline';
+import { argmaxRows } from './metrics';
+import { quantizeStudent, scoreFloat, studentFitOptions, trainTeacher } from '../compress/pipeline';
 import { prepareAudioTrainingData } from './audioTrainingData';
 import type { FoldJob, FoldMessage, FoldPartScores } from './crossValidation';
 import { FeatureCache } from './featureCache';
-import { fit } from './fit';
+import { fit, predictLogits } from './fit';
 import { trainableModel } from './engine';
 
 const job = workerData as FoldJob;
@@ -42,12 +43,17 @@ async function runFold(): Promise<void> {
       ...fitBase,
       distillation: { teacherLogits: (x) => teacherModel.logits(x), alpha: job.recipe.alpha, temperature: job.recipe.temperature },
     });
+    const teacherSays = argmaxRows(predictLogits(teacherModel, data.test), data.classes);
     teacherModel.dispose();
     progress('int8');
-    const graph = quantizeTrained(studentArch, distilled.weights, data.train, job.recipe.inputClip);
+    // As the pipeline ships it: post-training, or quantization-aware when that scores better on validation.
+    const { graph } = await quantizeStudent(data, job.recipe, { arch: studentArch, weights: distilled.weights });
     scores.teacher = scoreFloat(teacher.arch, teacher.weights, data.test).balancedAccuracy;
     scores.studentDistilled = scoreFloat(studentArch, distilled.weights, data.test).balancedAccuracy;
-    scores.studentInt8 = evaluateInt8(graph, data.test, data.classes).balancedAccuracy;
+    const int8 = evaluateInt8(graph, data.test, data.classes);
+    scores.studentInt8 = int8.balancedAccuracy;
+    const int8Says = argmaxRows(int8.logits, data.classes);
+    scores.int8TeacherAgreement = teacherSays.filter((c, i) => c === int8Says[i]).length / teacherSays.length;
   }
   if (part !== 'distillation') {
     progress('student alone');
@@ -55,7 +61,7 @@ async function runFold(): Promise<void> {
     scores.studentAlone = scoreFloat(studentArch, alone.weights, data.test).balancedAccuracy;
   }
   const seconds = (performance.now() - t0) / 1000;
-  const measured = (['teacher', 'studentAlone', 'studentDistilled', 'studentInt8'] as const).filter((k) => scores[k] !== undefined);
+  const measured = (['teacher', 'studentAlone', 'studentDistilled', 'studentInt8', 'int8TeacherAgreement'] as const).filter((k) => scores[k] !== undefined);
   progress(`${part} done in ${seconds.toFixed(0)} s: ${measured.map((k) => `${k} ${(scores[k]! * 100).toFixed(1)} %`).join(', ')}`);
   post({ kind: 'done', scores: { ...scores, seconds } });
 }

@@ -48,19 +48,48 @@ export function softmaxRow(logits: ArrayLike<number>): number[] {
   return e.map((v) => v / s);
 }
 
+/** log softmax(row i / t) of a [rows, classes] logits array. */
+function logSoftmaxRow(logits: ArrayLike<number>, i: number, classes: number, t = 1): number[] {
+  const row = Array.from({ length: classes }, (_, c) => logits[i * classes + c]! / t);
+  const max = Math.max(...row);
+  const logSum = Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0)) + max;
+  return row.map((v) => v - logSum);
+}
+
 /** Mean (optionally class-weighted) cross-entropy of logits against labels. */
 export function crossEntropy(logits: ArrayLike<number>, labels: ArrayLike<number>, classes: number, classWeights?: readonly number[]): number {
   let loss = 0;
   let weight = 0;
   for (let i = 0; i < labels.length; i++) {
-    const row = Array.from({ length: classes }, (_, c) => logits[i * classes + c]!);
-    const max = Math.max(...row);
-    const logSum = Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0)) + max;
     const w = classWeights?.[labels[i]!] ?? 1;
-    loss += w * (logSum - row[labels[i]!]!);
+    loss -= w * logSoftmaxRow(logits, i, classes)[labels[i]!]!;
     weight += w;
   }
   return weight ? loss / weight : 0;
+}
+
+/**
+ * The distillation objective on a whole set, as the engine trains it: α·CE(labels, student) +
+ * (1 − α)·T²·KL(softmax(teacher/T) ‖ softmax(student/T)), both terms weighted per sample by class.
+ */
+export function distillationLoss(
+  logits: ArrayLike<number>,
+  teacherLogits: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  classes: number,
+  o: { readonly alpha: number; readonly temperature: number; readonly classWeights?: readonly number[] },
+): number {
+  let kl = 0;
+  let weight = 0;
+  for (let i = 0; i < labels.length; i++) {
+    const t = logSoftmaxRow(teacherLogits, i, classes, o.temperature);
+    const s = logSoftmaxRow(logits, i, classes, o.temperature);
+    const w = o.classWeights?.[labels[i]!] ?? 1;
+    kl += w * t.reduce((sum, lt, c) => sum + Math.exp(lt) * (lt - s[c]!), 0);
+    weight += w;
+  }
+  const soft = weight ? (kl / weight) * o.temperature ** 2 : 0;
+  return o.alpha * crossEntropy(logits, labels, classes, o.classWeights) + (1 - o.alpha) * soft;
 }
 
 /** Weights inversely proportional to class frequency, normalised to mean 1 over the samples. */

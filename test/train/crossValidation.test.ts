@@ -31,6 +31,8 @@ test('cross-validation folds run on worker threads over the real data and score 
     for (const s of scores) {
       assert.ok(s.testParticipants >= 14 && s.testParticipants <= 16, `fold ${s.fold} tests ${s.testParticipants} participants`);
       for (const v of [s.teacher, s.studentAlone, s.studentDistilled, s.studentInt8]) assert.ok(v >= 0 && v <= 1);
+      const agreeing = s.int8TeacherAgreement * s.testParticipants;
+      assert.ok(Math.abs(agreeing - Math.round(agreeing)) < 1e-9 && agreeing >= 0 && agreeing <= s.testParticipants, `agreement ${s.int8TeacherAgreement} counts participants`);
     }
     for (const stage of ['teacher', 'student alone', 'student distilled', 'int8']) {
       assert.ok(progress.includes(`0:${stage}`), `fold 0 reported ${stage}`);

@@ -4,7 +4,7 @@ import { buildArchitecture } from '../../src-main/model/architecture';
 import { tinyM2Net } from '../../src-main/model/tinyM2Net';
 import { fit, predictLogits, scheduledLearningRate } from '../../src-main/train/fit';
 import { trainableModel } from '../../src-main/train/engine';
-import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy } from '../../src-main/train/metrics';
+import { argmaxRows, balancedAccuracy, balancedClassWeights, confusionMatrix, crossEntropy, distillationLoss } from '../../src-main/train/metrics';
 import { indicesOfGroups, subset } from '../../src-main/train/sampleSet';
 import { augmentSample, logMelAugmenter } from '../../src-main/train/augment';
 import { seededRandom } from '../../src-main/train/random';
@@ -70,6 +70,36 @@ test("keep 'last' runs every epoch and returns the final weights, also when stop
   const perEpoch = Math.ceil(train.count / 16);
   const stopped = await fit(arch, train, val, { ...base, shouldStop: () => ++calls > perEpoch * 2 + 1 });
   assert.equal(stopped.bestEpoch, 1, 'a stopped run keeps its latest completed epoch');
+});
+
+test('the distillation loss: cross-entropy at alpha 1, zero against itself, T²-scaled KL otherwise', () => {
+  const student = [2, 0, -1, 1];
+  const teacher = [0, 1, 0.5, 0.5];
+  const labels = [0, 1];
+  assert.equal(distillationLoss(student, teacher, labels, 2, { alpha: 1, temperature: 4 }), crossEntropy(student, labels, 2));
+  assert.ok(Math.abs(distillationLoss(student, student, labels, 2, { alpha: 0, temperature: 3 })) < 1e-12);
+  // By hand for T = 2: row 0 teacher softmax(0, 0.5), student softmax(1, 0); row 1 teacher uniform, student softmax(-0.5, 0.5).
+  const kl = (p: number[], q: number[]) => p.reduce((s, pi, i) => s + pi * Math.log(pi / q[i]!), 0);
+  const sm = (a: number, b: number) => [Math.exp(a) / (Math.exp(a) + Math.exp(b)), Math.exp(b) / (Math.exp(a) + Math.exp(b))];
+  const soft = ((kl(sm(0, 0.5), sm(1, 0)) + kl(sm(0.25, 0.25), sm(-0.5, 0.5))) / 2) * 4;
+  const expected = 0.25 * crossEntropy(student, labels, 2) + 0.75 * soft;
+  assert.ok(Math.abs(distillationLoss(student, teacher, labels, 2, { alpha: 0.25, temperature: 2 }) - expected) < 1e-12);
+});
+
+test('a distilled student is kept by its validation distillation loss, not by labels alone', async () => {
+  const teacherRun = await fit(arch, train, val, { seed: 3, epochs: 4, batchSize: 16, learningRate: 1e-2, patience: 4 });
+  const teacher = trainableModel(arch, teacherRun.weights, { learningRate: 0 });
+  const distillation = { teacherLogits: (x: Parameters<typeof teacher.logits>[0]) => teacher.logits(x), alpha: 0.3, temperature: 4 };
+  const run = await fit(arch, train, val, { seed: 4, epochs: 5, batchSize: 16, learningRate: 1e-2, patience: 5, distillation });
+  const student = trainableModel(arch, run.weights, { learningRate: 0 });
+  const logits = predictLogits(student, val);
+  const expected = distillationLoss(logits, predictLogits(teacher, val), val.labels, 2, { alpha: 0.3, temperature: 4 });
+  student.dispose();
+  teacher.dispose();
+  const kept = run.history[run.bestEpoch]!.valLoss;
+  assert.ok(Math.abs(kept - expected) < 1e-5, `kept epoch's validation loss ${kept}, its distillation loss ${expected}`);
+  assert.ok(Math.abs(kept - crossEntropy(logits, val.labels, 2)) > 1e-3, 'not the plain cross-entropy');
+  assert.equal(run.bestEpoch, run.history.map((h) => h.valLoss).indexOf(Math.min(...run.history.map((h) => h.valLoss))));
 });
 
 test('learning-rate schedules: linear warmup, then constant or a half cosine to zero', async () => {
