@@ -5,12 +5,12 @@ import { tinyM2Net } from '../model/tinyM2Net';
 import { openDataset } from '../datasets/openDataset';
 import { groupedStratifiedKFold } from '../datasets/split';
 import { evaluateInt8 } from '../compress/evaluateInt8';
-import { argmaxRows } from './metrics';
 import { quantizeStudent, scoreFloat, studentFitOptions, trainTeacher } from '../compress/pipeline';
 import { prepareAudioTrainingData } from './audioTrainingData';
 import type { FoldJob, FoldMessage, FoldPartScores } from './crossValidation';
 import { FeatureCache } from './featureCache';
 import { fit, predictLogits } from './fit';
+import { argmaxRows } from './metrics';
 import { trainableModel } from './engine';
 
 const job = workerData as FoldJob;

@@ -11,6 +11,10 @@ import { launchChromium, screenshotDir } from './chromium';
 import { horizontalOverflow } from './layout';
 import { bundledModelRef } from '../fixtures/bundledModels';
 
+// The bundled audio model as the pages name it ("<id> <version>"), followed through rebuilds.
+const audioRef = bundledModelRef('coswara-gender-audio');
+const audioPattern = audioRef.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('Devices page through the bridge, in Debian Chromium', () => {
   let app: AppUnderTest;
   let browser: Browser;
@@ -65,16 +69,16 @@ describe('Devices page through the bridge, in Debian Chromium', () => {
     await bar.waitFor();
     const result = card.getByTestId('deploy-result');
     await result.waitFor({ timeout: 30_000 });
-    assert.match(await result.innerText(), /Verified.*coswara-gender-audio 1\.0\.0.*at most [01] LSB/s);
+    assert.match(await result.innerText(), new RegExp(`Verified.*${audioPattern}.*at most [01] LSB`, 's'));
     assert.equal(await bar.evaluate((el) => (el as unknown as { value: number }).value), 1, 'the bar ends full');
     assert.ok(progress.some((p) => p.stage === 'transfer' && p.fraction > 0.05 && p.fraction < 0.9), 'transfer progress was reported part-way');
-    await page.waitForFunction(() => /coswara-gender-audio 1\.0\.0/.test((globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText));
-    assert.match(await card.getByTestId('current-model').innerText(), /coswara-gender-audio 1\.0\.0/);
+    await page.waitForFunction((ref) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(ref), audioRef);
+    assert.match(await card.getByTestId('current-model').innerText(), new RegExp(audioPattern));
     // The deploy is in the device's history, kept in the local store.
     await card.getByText('Deploy history').click();
     const history = card.getByTestId('deploy-history');
     await history.waitFor();
-    assert.match(await history.locator('tbody tr').first().innerText(), /coswara-gender-audio 1\.0\.0\s+succeeded/);
+    assert.match(await history.locator('tbody tr').first().innerText(), new RegExp(`${audioPattern}\\s+succeeded`));
     assert.equal(await horizontalOverflow(page), 0, 'nothing sticks out sideways at 1024×700');
     await page.screenshot({ path: join(screenshotDir, 'devices-simulated-deploy.png'), fullPage: true });
 
@@ -92,7 +96,7 @@ describe('Devices page through the bridge, in Debian Chromium', () => {
     // Live: a board that appears elsewhere (here the simulator, started through the API) shows up without a click.
     await api('devices.startSimulator');
     await card.waitFor();
-    assert.match(await card.getByTestId('current-model').innerText(), /coswara-gender-audio 1\.0\.0/, 'the simulated flash kept its model');
+    assert.match(await card.getByTestId('current-model').innerText(), new RegExp(audioPattern), 'the simulated flash kept its model');
     await api('devices.stopSimulator');
     await card.waitFor({ state: 'detached' });
     assert.deepEqual(errors, []);
@@ -123,13 +127,13 @@ describe('Devices page through the bridge, in Debian Chromium', () => {
       await card.getByTestId('deploy-result').waitFor({ timeout: 30_000 });
       await page.waitForFunction((m) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(`Running: ${m}`), bundledModelRef(model));
     }
-    assert.match(await card.getByTestId('deploy-result').innerText(), /value for value.*previous model \(coswara-gender-audio 1\.0\.0\) is kept/s);
+    assert.match(await card.getByTestId('deploy-result').innerText(), new RegExp(`value for value.*previous model \\(${audioPattern}\\) is kept`, 's'));
     await page.screenshot({ path: join(screenshotDir, 'devices-pi-deployed.png'), fullPage: true });
 
     await card.getByRole('button', { name: 'Roll back' }).click();
     await card.getByTestId('rollback-result').waitFor();
-    assert.match(await card.getByTestId('rollback-result').innerText(), /runs coswara-gender-audio 1\.0\.0 again/);
-    await page.waitForFunction(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes('Running: coswara-gender-audio 1.0.0'));
+    assert.match(await card.getByTestId('rollback-result').innerText(), new RegExp(`runs ${audioPattern} again`));
+    await page.waitForFunction((ref) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(`Running: ${ref}`), audioRef);
 
     // The agent goes away: the next deploy says what to check, right on the card.
     await agent.stop();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 // on a checkout where it has not been built.
 const bundledAudio = join(repoRoot, 'resources', 'models', 'coswara-gender-audio');
 const useBundled = existsSync(join(bundledAudio, 'model.json'));
-const modelName = useBundled ? /Cough \+ speech \+ breathing.*version 1\.0\.0/ : /Screening fixture.*version 0\.1\.0/;
+const bundledVersion = useBundled ? (JSON.parse(readFileSync(join(bundledAudio, 'model.json'), 'utf8')) as { version: string }).version : '';
+const modelName = useBundled ? new RegExp(`Cough \\+ speech \\+ breathing.*version ${bundledVersion.replace(/\./g, '\\.')}`) : /Screening fixture.*version 0\.1\.0/;
 import { launchChromium, screenshotDir } from './chromium';
 import { horizontalOverflow } from './layout';
 
