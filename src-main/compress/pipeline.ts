@@ -164,6 +164,7 @@ export async function quantizeStudent(
     epochs: recipe.qatEpochs!,
     learningRate: recipe.fit.learningRate / 10,
     patience: recipe.qatEpochs!,
+    // A few epochs starting from trained weights: the recipe's minimum (meant for training from scratch) would keep only the last.
     minEpochs: 0,
     onEpoch: (e) => onProgress?.(`QAT epoch ${e.epoch + 1}`, e),
   });

@@ -9,11 +9,11 @@ import { startAgentProcess, type AgentProcess } from '../devices/pi/piFixture';
 import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 import { launchChromium, screenshotDir } from './chromium';
 import { horizontalOverflow } from './layout';
-import { bundledModelRef } from '../fixtures/bundledModels';
+import { bundledModelRef, literalPattern } from '../fixtures/bundledModels';
 
 // The bundled audio model as the pages name it ("<id> <version>"), followed through rebuilds.
 const audioRef = bundledModelRef('coswara-gender-audio');
-const audioPattern = audioRef.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const audioPattern = literalPattern(audioRef);
 
 describe('Devices page through the bridge, in Debian Chromium', () => {
   let app: AppUnderTest;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
 import { startVirtualMicrophone, virtualMicrophoneSkip, type VirtualMicrophone } from '../audio/virtualMicrophone';
 import { resourcesWithModels } from '../fixtures/modelPackage';
 import { audioFixturePackage } from '../screening/audioPackageFixture';
+import { bundledModelVersion, literalPattern } from '../fixtures/bundledModels';
 import { repoRoot } from '../../src-main/storage/appPaths';
 import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 
@@ -16,8 +17,7 @@ import { startAppUnderTest, type AppUnderTest } from './appUnderTest';
 // on a checkout where it has not been built.
 const bundledAudio = join(repoRoot, 'resources', 'models', 'coswara-gender-audio');
 const useBundled = existsSync(join(bundledAudio, 'model.json'));
-const bundledVersion = useBundled ? (JSON.parse(readFileSync(join(bundledAudio, 'model.json'), 'utf8')) as { version: string }).version : '';
-const modelName = useBundled ? new RegExp(`Cough \\+ speech \\+ breathing.*version ${bundledVersion.replace(/\./g, '\\.')}`) : /Screening fixture.*version 0\.1\.0/;
+const modelName = useBundled ? new RegExp(`Cough \\+ speech \\+ breathing.*version ${literalPattern(bundledModelVersion('coswara-gender-audio'))}`) : /Screening fixture.*version 0\.1\.0/;
 import { launchChromium, screenshotDir } from './chromium';
 import { horizontalOverflow } from './layout';
 
