@@ -11,8 +11,10 @@ import { join, resolve } from 'node:path';
 import { repoRoot } from '../src-main/storage/appPaths';
 import { runFolds, type FoldJob, type FoldPart } from '../src-main/train/crossValidation';
 import { parseShapeLabel } from '../src-main/compress/distillSearch';
+import { recipeWithEpochs } from '../src-main/compress/recipeEpochs';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../src-main/train/audioRecipe';
 import { meanStd } from '../src-main/train/metrics';
+import { pairedBootstrap, pooledBalancedAccuracy, type CvVariant } from '../src-main/train/outOfFold';
 import { DEFAULT_SPLIT_SEED } from '../src-main/datasets/split';
 import { modelPackageMetaSchema } from '../src-main/models/packageMeta';
 
@@ -30,10 +32,9 @@ if (!student) throw new Error(`${packageDir}: cannot read the student's shape fr
 const folds = arg('folds', 5);
 // Fewer crops or epochs than the bundled recipe shrink the number of optimiser steps: keep an eye on
 // `steps` in the output, since a starved teacher scores at chance and says nothing about distillation.
-const recipe = {
-  ...DEFAULT_AUDIO_RECIPE,
-  fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs), batchSize: arg('batch', DEFAULT_AUDIO_RECIPE.fit.batchSize) },
-};
+const epochsAt = process.argv.indexOf('--epochs');
+const base = epochsAt > 0 ? recipeWithEpochs(DEFAULT_AUDIO_RECIPE, arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs)) : DEFAULT_AUDIO_RECIPE;
+const recipe = { ...base, fit: { ...base.fit, batchSize: arg('batch', DEFAULT_AUDIO_RECIPE.fit.batchSize) } };
 const job = (fold: number, part: FoldPart): FoldJob => ({
   datasetDir,
   labelColumn: 'g',
@@ -58,7 +59,7 @@ const parallel = Math.max(1, Math.min(2, cpus().length));
 console.log(`cross-validating ${folds} folds on ${parallel} worker threads (student ${chosen}, ${recipe.fit.epochs} epochs)`);
 const scores = await runFolds(jobs, parallel, (fold, detail) => console.log(`fold ${fold}: ${detail}`));
 const wallSeconds = (performance.now() - t0) / 1000;
-const summary = (key: 'teacher' | 'studentAlone' | 'studentDistilled' | 'studentInt8') => meanStd(scores.map((s) => s[key]));
+const summary = (key: CvVariant) => meanStd(scores.map((s) => s[key]));
 const variants = {
   teacherFloat: summary('teacher'),
   studentAloneFloat: summary('studentAlone'),
@@ -67,6 +68,20 @@ const variants = {
 };
 // How faithfully the int8 student copies its teacher, participant by participant: what distillation is for.
 const int8TeacherAgreement = meanStd(scores.map((s) => s.int8TeacherAgreement));
+// Every participant is tested once, by the fold that held them out: pooled, the variants are compared on
+// all participants at once, and the paired bootstrap says how far resampling them moves the gaps.
+const outOfFold = scores.flatMap((s) => s.predictions);
+const classes = job(0, 'all').labels.length;
+const pooledOf = (key: CvVariant) => pooledBalancedAccuracy(outOfFold, key, classes);
+const pooled = {
+  participants: outOfFold.length,
+  teacherFloat: pooledOf('teacher'),
+  studentAloneFloat: pooledOf('studentAlone'),
+  studentDistilledFloat: pooledOf('studentDistilled'),
+  studentDistilledInt8: pooledOf('studentInt8'),
+  int8MinusTeacher: pairedBootstrap(outOfFold, 'studentInt8', 'teacher', classes),
+  distilledMinusAlone: pairedBootstrap(outOfFold, 'studentDistilled', 'studentAlone', classes),
+};
 const fixed = Object.fromEntries(meta.accuracy.map((a) => [a.variant ?? a.metric, a.value]));
 const result = {
   benchmark: 'audio',
@@ -77,7 +92,9 @@ const result = {
   student: chosen,
   variants,
   int8TeacherAgreement,
-  folds: scores,
+  pooled,
+  folds: scores.map(({ predictions: _, ...fold }) => fold),
+  outOfFold,
   goals: {
     int8WithinTwoPointsOfTeacher: variants.teacherFloat.mean - variants.studentDistilledInt8.mean <= 0.02,
     distilledBeatsAlone: variants.studentDistilledFloat.mean > variants.studentAloneFloat.mean,
@@ -101,4 +118,6 @@ const out = join(outDir, 'audio.json');
 writeFileAtomic(out, `${JSON.stringify(result, null, 2)}\n`);
 const pct = (v: { mean: number; std: number }) => `${(v.mean * 100).toFixed(1)} ± ${(v.std * 100).toFixed(1)} %`;
 console.log(`teacher ${pct(variants.teacherFloat)} | student alone ${pct(variants.studentAloneFloat)} | distilled ${pct(variants.studentDistilledFloat)} | int8 ${pct(variants.studentDistilledInt8)} (agrees with the teacher on ${pct(int8TeacherAgreement)} of test participants) | ${wallSeconds.toFixed(0)} s`);
+const gap = (d: { difference: number; low: number; high: number }) => `${(d.difference * 100).toFixed(1)} points (95 % interval ${(d.low * 100).toFixed(1)} to ${(d.high * 100).toFixed(1)})`;
+console.log(`pooled over ${pooled.participants} participants: teacher ${(pooled.teacherFloat * 100).toFixed(1)} %, int8 ${(pooled.studentDistilledInt8 * 100).toFixed(1)} %; int8 − teacher ${gap(pooled.int8MinusTeacher)}; distilled − alone ${gap(pooled.distilledMinusAlone)}`);
 console.log(`wrote ${out}${existsSync(out) ? '' : ' (missing!)'}`);

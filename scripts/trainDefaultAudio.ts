@@ -65,7 +65,7 @@ const meta = writePipelinePackage(
   {
     id: 'coswara-gender-audio',
     name: 'Cough + speech + breathing (Coswara, gender benchmark)',
-    version: '1.2.0',
+    version: '1.3.0',
     codeVersion: appVersion,
     task: {
       kind: 'audio',

@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { StudentShape } from '../compress/distillSearch';
 import type { Recipe } from '../compress/pipeline';
 import type { AudioModalityFeatures } from '../datasets/audioSamples';
+import { CV_VARIANTS, type CvVariant, type OutOfFoldPrediction } from './outOfFold';
 
 export interface FoldJob {
   readonly datasetDir: string;
@@ -41,15 +42,43 @@ export interface FoldScores {
   readonly studentInt8: number;
   /** Share of the test participants on which the int8 student predicts what the float teacher predicts. */
   readonly int8TeacherAgreement: number;
+  /** Every test participant with each variant's predicted class (see outOfFold.ts). */
+  readonly predictions: readonly OutOfFoldPrediction[];
   readonly seconds: number;
 }
 
-/** What one job measured: a part's variants, `seconds` of compute. */
-export type FoldPartScores = Pick<FoldScores, 'fold' | 'testParticipants' | 'seconds'> & Partial<Omit<FoldScores, 'fold' | 'testParticipants' | 'seconds'>>;
+/** One test participant as one job saw it: only the variants that job measured. */
+export interface PartPrediction {
+  readonly participant: string;
+  readonly label: number;
+  readonly predicted: Partial<Record<CvVariant, number>>;
+}
+
+/** What one job measured: a part's variants and its test participants' predictions, `seconds` of compute. */
+export type FoldPartScores = Pick<FoldScores, 'fold' | 'testParticipants' | 'seconds'> &
+  Partial<Omit<FoldScores, 'fold' | 'testParticipants' | 'seconds' | 'predictions'>> & { predictions?: readonly PartPrediction[] };
 
 export type FoldMessage = { readonly kind: 'progress'; readonly fold: number; readonly detail: string } | { readonly kind: 'done'; readonly scores: FoldPartScores } | { readonly kind: 'error'; readonly message: string };
 
-const VARIANTS = ['teacher', 'studentAlone', 'studentDistilled', 'studentInt8', 'int8TeacherAgreement'] as const;
+const VARIANTS = [...CV_VARIANTS, 'int8TeacherAgreement'] as const;
+
+/** The parts' predictions joined by participant; every participant must have every variant. */
+function mergePredictions(fold: number, parts: readonly FoldPartScores[]): OutOfFoldPrediction[] {
+  const joined = new Map<string, { label: number; predicted: Partial<Record<CvVariant, number>> }>();
+  for (const part of parts) {
+    for (const p of part.predictions ?? []) {
+      const row = joined.get(p.participant) ?? { label: p.label, predicted: {} };
+      if (row.label !== p.label) throw new Error(`fold ${fold}: participant ${p.participant} has label ${row.label} in one job and ${p.label} in another`);
+      Object.assign(row.predicted, p.predicted);
+      joined.set(p.participant, row);
+    }
+  }
+  return [...joined].map(([participant, row]) => {
+    const missing = CV_VARIANTS.filter((v) => row.predicted[v] === undefined);
+    if (missing.length) throw new Error(`fold ${fold}: participant ${participant} has no ${missing.join(', ')} prediction`);
+    return { participant, fold, label: row.label, predicted: row.predicted as Record<CvVariant, number> };
+  });
+}
 
 /** One fold's parts → its scores; `seconds` is the compute of all parts together. */
 function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores {
@@ -67,6 +96,7 @@ function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores 
     studentDistilled: merged.studentDistilled!,
     studentInt8: merged.studentInt8!,
     int8TeacherAgreement: merged.int8TeacherAgreement!,
+    predictions: mergePredictions(fold, parts),
     seconds: parts.reduce((s, p) => s + p.seconds, 0),
   };
 }

@@ -1,13 +1,16 @@
 /** One cross-validation fold, run inside a worker thread (see crossValidation.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildArchitecture } from '../model/architecture';
+import { buildArchitecture, type BuiltArchitecture } from '../model/architecture';
 import { tinyM2Net } from '../model/tinyM2Net';
 import { openDataset } from '../datasets/openDataset';
 import { groupedStratifiedKFold } from '../datasets/split';
-import { evaluateInt8 } from '../compress/evaluateInt8';
-import { quantizeStudent, scoreFloat, studentFitOptions, trainTeacher } from '../compress/pipeline';
+import { int8Logits } from '../compress/evaluateInt8';
+import { quantizeStudent, studentFitOptions, trainTeacher } from '../compress/pipeline';
+import type { ModelWeights } from '../model/weights';
 import { prepareAudioTrainingData } from './audioTrainingData';
 import type { FoldJob, FoldMessage, FoldPartScores } from './crossValidation';
+import { CV_VARIANTS, type CvVariant } from './outOfFold';
+import type { SampleSet } from './sampleSet';
 import { FeatureCache } from './featureCache';
 import { fit, predictLogits } from './fit';
 import { argmaxRows, balancedAccuracy, confusionMatrix } from './metrics';
@@ -15,6 +18,16 @@ import { trainableModel } from './engine';
 
 const job = workerData as FoldJob;
 const post = (m: FoldMessage) => parentPort!.postMessage(m);
+
+/** A float model's predicted class for every sample of `set`. */
+function floatPredictions(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): Int32Array {
+  const model = trainableModel(arch, weights, { learningRate: 0 });
+  try {
+    return argmaxRows(predictLogits(model, set), arch.spec.classes);
+  } finally {
+    model.dispose();
+  }
+}
 
 async function runFold(): Promise<void> {
   const t0 = performance.now();
@@ -34,6 +47,12 @@ async function runFold(): Promise<void> {
   const studentArch = buildArchitecture(tinyM2Net({ name: 'student', modalities: data.modalities, classes: data.classes, ...job.student }));
   const fitBase = studentFitOptions(data, job.recipe);
   const scores: { -readonly [K in keyof FoldPartScores]: FoldPartScores[K] } = { fold: job.fold, testParticipants: data.test.count, seconds: 0 };
+  // Each variant's class for every test participant (one centre-crop sample each): the bench pools them over folds.
+  const predicted: Partial<Record<CvVariant, Int32Array>> = {};
+  const score = (variant: CvVariant, says: Int32Array) => {
+    predicted[variant] = says;
+    scores[variant] = balancedAccuracy(confusionMatrix(data.test.labels, says, data.classes));
+  };
   if (part !== 'alone') {
     progress('teacher');
     const teacher = await trainTeacher(data, job.recipe);
@@ -46,23 +65,27 @@ async function runFold(): Promise<void> {
     // One pass of the teacher over the test set serves both its score and the agreement below.
     const teacherSays = argmaxRows(predictLogits(teacherModel, data.test), data.classes);
     teacherModel.dispose();
-    scores.teacher = balancedAccuracy(confusionMatrix(data.test.labels, teacherSays, data.classes));
+    score('teacher', teacherSays);
     progress('int8');
     // As the pipeline ships it: post-training, or quantization-aware when that scores better on validation.
     const { graph } = await quantizeStudent(data, job.recipe, { arch: studentArch, weights: distilled.weights });
-    scores.studentDistilled = scoreFloat(studentArch, distilled.weights, data.test).balancedAccuracy;
-    const int8 = evaluateInt8(graph, data.test, data.classes);
-    scores.studentInt8 = int8.balancedAccuracy;
-    const int8Says = argmaxRows(int8.logits, data.classes);
+    score('studentDistilled', floatPredictions(studentArch, distilled.weights, data.test));
+    const int8Says = argmaxRows(int8Logits(graph, data.test), data.classes);
+    score('studentInt8', int8Says);
     scores.int8TeacherAgreement = teacherSays.filter((c, i) => c === int8Says[i]).length / teacherSays.length;
   }
   if (part !== 'distillation') {
     progress('student alone');
     const alone = await fit(studentArch, data.train, data.val, fitBase);
-    scores.studentAlone = scoreFloat(studentArch, alone.weights, data.test).balancedAccuracy;
+    score('studentAlone', floatPredictions(studentArch, alone.weights, data.test));
   }
+  scores.predictions = data.test.groups.map((participant, i) => ({
+    participant,
+    label: data.test.labels[i]!,
+    predicted: Object.fromEntries(Object.entries(predicted).map(([variant, says]) => [variant, says[i]!])),
+  }));
   const seconds = (performance.now() - t0) / 1000;
-  const measured = (['teacher', 'studentAlone', 'studentDistilled', 'studentInt8', 'int8TeacherAgreement'] as const).filter((k) => scores[k] !== undefined);
+  const measured = ([...CV_VARIANTS, 'int8TeacherAgreement'] as const).filter((k) => scores[k] !== undefined);
   progress(`${part} done in ${seconds.toFixed(0)} s: ${measured.map((k) => `${k} ${(scores[k]! * 100).toFixed(1)} %`).join(', ')}`);
   post({ kind: 'done', scores: { ...scores, seconds } });
 }

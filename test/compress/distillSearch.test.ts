@@ -4,6 +4,9 @@ import { parseShapeLabel, searchStudents, shapeLabel } from '../../src-main/comp
 import { trainTeacher, type Recipe } from '../../src-main/compress/pipeline';
 import { parseTargetLevel } from '../../src-main/planner/memoryFit';
 import { indicesOfGroups, subset } from '../../src-main/train/sampleSet';
+import { trainableModel } from '../../src-main/train/engine';
+import { predictLogits } from '../../src-main/train/fit';
+import { distillationLoss } from '../../src-main/train/metrics';
 import { toyTask } from '../fixtures/toyTask';
 
 const modalities = [
@@ -60,6 +63,20 @@ test('a limited search distils only the largest students that fit and reports th
   assert.match(byLabel.get(shapeLabel(shapes[3]!))!.cost.why!, /exceed the 4096 B cap/);
   assert.equal(statuses.filter((s) => s.endsWith(':training')).length, 2);
   assert.ok(fitting.slice(0, 2).some((p) => p.chosen), 'the choice is among the trained ones');
+  // The choice: best validation accuracy, ties to the lower validation distillation loss (which is the
+  // objective the kept epoch was chosen by: labels and the teacher's softened outputs, not labels alone).
+  const trained = fitting.slice(0, 2);
+  const chosen = result.chosen.point;
+  for (const p of trained) {
+    assert.ok(p.valBalancedAccuracy! < chosen.valBalancedAccuracy! || (p.valBalancedAccuracy === chosen.valBalancedAccuracy && p.valLoss! >= chosen.valLoss!), `${p.label} does not beat the chosen ${chosen.label}`);
+  }
+  const teacherModel = trainableModel(teacher.arch, teacher.weights, { learningRate: 0 });
+  const studentModel = trainableModel(result.chosen.arch, result.chosen.weights, { learningRate: 0 });
+  const val = pipelineData.val;
+  const expected = distillationLoss(predictLogits(studentModel, val), predictLogits(teacherModel, val), val.labels, 2, { alpha: 0.5, temperature: 3 });
+  teacherModel.dispose();
+  studentModel.dispose();
+  assert.ok(Math.abs(chosen.valLoss! - expected) < 1e-6, `reported ${chosen.valLoss}, distillation loss ${expected}`);
   await assert.rejects(searchStudents(pipelineData.train, pipelineData.val, { modalities, classes: 2, shapes, budget: { level: parseTargetLevel('custom:tcm') }, teacher, alpha: 0.5, temperature: 3, fit: { seed: 1, epochs: 1, batchSize: 16, learningRate: 1e-2, patience: 5 }, maxTrained: 0 }), /maxTrained must be at least 1/);
 });
 

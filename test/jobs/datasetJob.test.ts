@@ -15,6 +15,7 @@ import { importRecordings } from '../../src-main/store/importRecordings';
 import { datasetHashes, saveDataset } from '../../src-main/store/datasets';
 import { datasetFromStore } from '../../src-main/store/storeDataset';
 import { coswaraBatch } from '../store/coswaraRefs';
+import { recipeWithEpochs } from '../../src-main/compress/recipeEpochs';
 import { DEFAULT_AUDIO_RECIPE, SCREENING_AUDIO_MODALITIES } from '../../src-main/train/audioRecipe';
 import { COSWARA_DIR, coswaraSkip } from '../audio/coswaraFixture';
 
@@ -27,7 +28,7 @@ test('a training job on a real data set folder featurizes it in the worker and r
     const events: JobEvent[] = [];
     runner.subscribe((e) => events.push(e));
     const output = join(dir, 'teacher.json');
-    const recipe = { ...DEFAULT_AUDIO_RECIPE, teacher: { widthMultiplier: 0.25, depth: 2, kernelSize: 3, denseUnits: 8 }, fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: 2 } };
+    const recipe = { ...recipeWithEpochs(DEFAULT_AUDIO_RECIPE, 2), teacher: { widthMultiplier: 0.25, depth: 2, kernelSize: 3, denseUnits: 8 } };
     const id = runner.submit({
       kind: 'train-teacher',
       data: { kind: 'dataset', dir: COSWARA_DIR, labelColumn: 'g', labels: ['female', 'male'], modalities: SCREENING_AUDIO_MODALITIES, cacheDir: join(dir, 'features'), crops: 1 },
@@ -68,7 +69,7 @@ test('a training job on a data set imported and labelled in the store trains on 
     assert.throws(() => datasetFromStore(store, 'nope'), /no data set named 'nope'/);
 
     runner.start();
-    const recipe = { ...DEFAULT_AUDIO_RECIPE, teacher: { widthMultiplier: 0.25, depth: 2, kernelSize: 3, denseUnits: 8 }, fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: 1 } };
+    const recipe = { ...recipeWithEpochs(DEFAULT_AUDIO_RECIPE, 1), teacher: { widthMultiplier: 0.25, depth: 2, kernelSize: 3, denseUnits: 8 } };
     const id = runner.submit({
       kind: 'train-teacher',
       data: { kind: 'store-dataset', name: 'clinic-batch', labels: ['female', 'male'], modalities: SCREENING_AUDIO_MODALITIES },

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import type { SearchPoint } from '../../compress/distillSearch';
 import type { PipelineResult, QuantizationChoice, Recipe } from '../../compress/pipeline';
+import { recipeWithEpochs } from '../../compress/recipeEpochs';
 import { labelCounts, recordingRefs, type Dataset } from '../../datasets/dataset';
 import { DatasetError } from '../../datasets/datasetError';
 import { openDataset } from '../../datasets/openDataset';
@@ -535,12 +536,11 @@ export function createRetrainHandlers(ctx: ServiceContext, localStore: LocalStor
       const base = plan.recipe;
       const seed = options?.seed ?? base.seed;
       const recipe = {
-        ...base,
+        ...(options?.epochs ? recipeWithEpochs(base, options.epochs) : base),
         seed,
         ...(options?.teacher ? { teacher: options.teacher } : {}),
         ...(options?.students ? { students: options.students } : {}),
         ...(options?.qatEpochs !== undefined ? { qatEpochs: options.qatEpochs } : {}),
-        fit: { ...base.fit, ...(options?.epochs ? { epochs: options.epochs } : {}) },
       };
       const modelId = `${labelColumn}-retrained-${runId.slice(4)}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
       const r: RunRecord = {

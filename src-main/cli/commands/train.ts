@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../../storage/atomicFile';
 import { join, resolve } from 'node:path';
 import { trainTeacher, scoreFloat } from '../../compress/pipeline';
+import { recipeWithEpochs } from '../../compress/recipeEpochs';
 import { openDataset } from '../../datasets/openDataset';
 import { writeFloatModel } from '../../model/weightsFile';
 import { resolveAppPaths } from '../../storage/appPaths';
@@ -29,10 +30,10 @@ export const trainCommand: Command = {
     const label = options.get('label');
     if (!label) throw new UsageError('--label <column> is required (e.g. --label g, --label covid_status)');
     const dataset = openDataset(positionals[0]!);
+    const epochs = options.get('epochs');
     const recipe = {
-      ...DEFAULT_AUDIO_RECIPE,
+      ...(epochs === undefined ? DEFAULT_AUDIO_RECIPE : recipeWithEpochs(DEFAULT_AUDIO_RECIPE, positiveInt(epochs, 'epochs', DEFAULT_AUDIO_RECIPE.fit.epochs))),
       seed: positiveInt(options.get('seed'), 'seed', DEFAULT_AUDIO_RECIPE.seed),
-      fit: { ...DEFAULT_AUDIO_RECIPE.fit, epochs: positiveInt(options.get('epochs'), 'epochs', DEFAULT_AUDIO_RECIPE.fit.epochs) },
     };
     const crops = positiveInt(options.get('crops'), 'crops', 4);
     const runDir = resolve(options.get('out') ?? join(resolveAppPaths().dataDir, 'runs', `run-${new Date().toISOString().replace(/[:.]/g, '-')}`));
