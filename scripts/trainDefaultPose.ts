@@ -70,7 +70,7 @@ const meta = writePipelinePackage(
   {
     id: 'pose-depth-thermal',
     name: 'Body pose from depth + thermal (procedural benchmark)',
-    version: '1.3.0',
+    version: '1.4.0',
     codeVersion: appVersion,
     task: {
       kind: 'pose',
