@@ -32,8 +32,7 @@ if (!student) throw new Error(`${packageDir}: cannot read the student's shape fr
 const folds = arg('folds', 5);
 // Fewer crops or epochs than the bundled recipe shrink the number of optimiser steps: keep an eye on
 // `steps` in the output, since a starved teacher scores at chance and says nothing about distillation.
-const epochsAt = process.argv.indexOf('--epochs');
-const base = epochsAt > 0 ? recipeWithEpochs(DEFAULT_AUDIO_RECIPE, arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs)) : DEFAULT_AUDIO_RECIPE;
+const base = process.argv.includes('--epochs') ? recipeWithEpochs(DEFAULT_AUDIO_RECIPE, arg('epochs', DEFAULT_AUDIO_RECIPE.fit.epochs)) : DEFAULT_AUDIO_RECIPE;
 const recipe = { ...base, fit: { ...base.fit, batchSize: arg('batch', DEFAULT_AUDIO_RECIPE.fit.batchSize) } };
 const job = (fold: number, part: FoldPart): FoldJob => ({
   datasetDir,
@@ -56,7 +55,7 @@ const jobs: FoldJob[] = [...folds_.map((f) => job(f, 'distillation')), ...folds_
 
 const t0 = performance.now();
 const parallel = Math.max(1, Math.min(2, cpus().length));
-console.log(`cross-validating ${folds} folds on ${parallel} worker threads (student ${chosen}, ${recipe.fit.epochs} epochs)`);
+console.log(`cross-validating ${folds} folds on ${parallel} worker threads (student ${chosen}; epochs: teacher ${recipe.teacherFit?.epochs ?? recipe.fit.epochs}, students ${recipe.studentFit?.epochs ?? recipe.fit.epochs})`);
 const scores = await runFolds(jobs, parallel, (fold, detail) => console.log(`fold ${fold}: ${detail}`));
 const wallSeconds = (performance.now() - t0) / 1000;
 const summary = (key: CvVariant) => meanStd(scores.map((s) => s[key]));

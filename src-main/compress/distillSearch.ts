@@ -129,7 +129,7 @@ export async function searchStudents(train: SampleSet, val: SampleSet, o: Search
   }
   // Most accurate on validation; ties (frequent on small validation sets: three of six candidates scored 100 %
   // on the audio model's fifteen validation participants) go to the lower distillation loss, then fewer bytes.
-  // Ties on label cross-entropy had picked a 824 B student whose 5-fold CV int8 accuracy was far below the
+  // Ties on label cross-entropy had picked an 824 B student whose 5-fold CV int8 accuracy was far below the
   // 3 KB one's; the distillation loss weighs every sample by the teacher's full output, not by the labels alone.
   const best = [...trained].sort(
     (a, b) => b.point.valBalancedAccuracy! - a.point.valBalancedAccuracy! || a.point.valLoss! - b.point.valLoss! || a.point.cost.weightBytes - b.point.cost.weightBytes,

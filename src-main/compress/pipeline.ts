@@ -88,15 +88,19 @@ export interface PipelineResult {
   readonly seconds: number;
 }
 
-export function scoreFloat(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): VariantScore {
+/** A float model's predicted class for every sample of `set`. */
+export function floatPredictions(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): Int32Array {
   const model = trainableModel(arch, weights, { learningRate: 0 });
   try {
-    const classes = arch.spec.classes;
-    const confusion = confusionMatrix(set.labels, argmaxRows(predictLogits(model, set), classes), classes);
-    return { balancedAccuracy: balancedAccuracy(confusion), confusion };
+    return argmaxRows(predictLogits(model, set), arch.spec.classes);
   } finally {
     model.dispose();
   }
+}
+
+export function scoreFloat(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): VariantScore {
+  const confusion = confusionMatrix(set.labels, floatPredictions(arch, weights, set), arch.spec.classes);
+  return { balancedAccuracy: balancedAccuracy(confusion), confusion };
 }
 
 function fitBaseOf(data: PipelineData, recipe: Recipe, role: 'teacher' | 'student' = 'student'): Omit<FitOptions, 'onEpoch'> {

@@ -60,7 +60,8 @@ export type FoldPartScores = Pick<FoldScores, 'fold' | 'testParticipants' | 'sec
 
 export type FoldMessage = { readonly kind: 'progress'; readonly fold: number; readonly detail: string } | { readonly kind: 'done'; readonly scores: FoldPartScores } | { readonly kind: 'error'; readonly message: string };
 
-const VARIANTS = [...CV_VARIANTS, 'int8TeacherAgreement'] as const;
+/** The figures every fold reports, whichever of its jobs measured them. */
+export const FOLD_FIGURES = [...CV_VARIANTS, 'int8TeacherAgreement'] as const;
 
 /** The parts' predictions joined by participant; every participant must have every variant. */
 function mergePredictions(fold: number, parts: readonly FoldPartScores[]): OutOfFoldPrediction[] {
@@ -83,7 +84,7 @@ function mergePredictions(fold: number, parts: readonly FoldPartScores[]): OutOf
 /** One fold's parts → its scores; `seconds` is the compute of all parts together. */
 function mergeParts(fold: number, parts: readonly FoldPartScores[]): FoldScores {
   const merged: Record<string, number> = {};
-  for (const key of VARIANTS) {
+  for (const key of FOLD_FIGURES) {
     const value = parts.find((p) => p[key] !== undefined)?.[key];
     if (value === undefined) throw new Error(`fold ${fold}: no job measured ${key} (give the fold an 'all' job, or both a 'distillation' and an 'alone' job)`);
     merged[key] = value;

@@ -1,16 +1,14 @@
 /** One cross-validation fold, run inside a worker thread (see crossValidation.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
-import { buildArchitecture, type BuiltArchitecture } from '../model/architecture';
+import { buildArchitecture } from '../model/architecture';
 import { tinyM2Net } from '../model/tinyM2Net';
 import { openDataset } from '../datasets/openDataset';
 import { groupedStratifiedKFold } from '../datasets/split';
 import { int8Logits } from '../compress/evaluateInt8';
-import { quantizeStudent, studentFitOptions, trainTeacher } from '../compress/pipeline';
-import type { ModelWeights } from '../model/weights';
+import { floatPredictions, quantizeStudent, studentFitOptions, trainTeacher } from '../compress/pipeline';
 import { prepareAudioTrainingData } from './audioTrainingData';
-import type { FoldJob, FoldMessage, FoldPartScores } from './crossValidation';
-import { CV_VARIANTS, type CvVariant } from './outOfFold';
-import type { SampleSet } from './sampleSet';
+import { FOLD_FIGURES, type FoldJob, type FoldMessage, type FoldPartScores } from './crossValidation';
+import type { CvVariant } from './outOfFold';
 import { FeatureCache } from './featureCache';
 import { fit, predictLogits } from './fit';
 import { argmaxRows, balancedAccuracy, confusionMatrix } from './metrics';
@@ -18,16 +16,6 @@ import { trainableModel } from './engine';
 
 const job = workerData as FoldJob;
 const post = (m: FoldMessage) => parentPort!.postMessage(m);
-
-/** A float model's predicted class for every sample of `set`. */
-function floatPredictions(arch: BuiltArchitecture, weights: ModelWeights, set: SampleSet): Int32Array {
-  const model = trainableModel(arch, weights, { learningRate: 0 });
-  try {
-    return argmaxRows(predictLogits(model, set), arch.spec.classes);
-  } finally {
-    model.dispose();
-  }
-}
 
 async function runFold(): Promise<void> {
   const t0 = performance.now();
@@ -85,7 +73,7 @@ async function runFold(): Promise<void> {
     predicted: Object.fromEntries(Object.entries(predicted).map(([variant, says]) => [variant, says[i]!])),
   }));
   const seconds = (performance.now() - t0) / 1000;
-  const measured = ([...CV_VARIANTS, 'int8TeacherAgreement'] as const).filter((k) => scores[k] !== undefined);
+  const measured = FOLD_FIGURES.filter((k) => scores[k] !== undefined);
   progress(`${part} done in ${seconds.toFixed(0)} s: ${measured.map((k) => `${k} ${(scores[k]! * 100).toFixed(1)} %`).join(', ')}`);
   post({ kind: 'done', scores: { ...scores, seconds } });
 }
