@@ -1,7 +1,7 @@
 /**
  * `tinym2-agent`'s HTTPS server. Only `POST /pair` works without a token; every other route first checks
  * the bearer token (401 and no effect otherwise). JSON bodies are small and bounded; the model upload is
- * streamed to disk by the model store.
+ * streamed to disk by the model store, under its pace floor.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -18,12 +18,15 @@ import { AgentError } from './agentError';
 import { ModelStore } from './modelStore';
 import { Pairing, type PairingPolicy } from './pairing';
 import type { TlsIdentity } from './tlsIdentity';
+import { DEFAULT_UPLOAD_PACE, type UploadPacePolicy } from './uploadPace';
 
 export interface AgentOptions {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
   readonly maxUploadBytes: number;
+  /** The slowest upload the agent waits for (default 16 KB/s over 5 s windows). */
+  readonly uploadPace?: UploadPacePolicy;
   readonly pairing: PairingPolicy;
   readonly agentVersion: string;
   readonly log: (line: string) => void;
@@ -37,6 +40,8 @@ export interface RunningAgent {
 }
 
 const MAX_JSON_BYTES = 16 * 1024 * 1024;
+/** `POST /pair` needs no token, so a client trickling its few hundred bytes must not keep a connection for long. */
+const PAIR_BODY_MS = 10_000;
 
 function agentIdOf(dataDir: string): string {
   const path = join(dataDir, 'agent.json');
@@ -46,21 +51,44 @@ function agentIdOf(dataDir: string): string {
   return agentId;
 }
 
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+/** The body as JSON, at most `limit` bytes, arriving within `withinMs`. */
+function readJson(req: IncomingMessage, limit: number, withinMs: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) throw new AgentError(413, 'too_large', `the request body is over ${limit} bytes`);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new AgentError(413, 'too_large', `the request body is over ${limit} bytes`);
-    parts.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(parts).toString('utf8'));
-  } catch {
-    throw new AgentError(400, 'bad_request', 'the request body is not valid JSON');
-  }
+  if (declared > limit) return Promise.reject(new AgentError(413, 'too_large', `the request body is over ${limit} bytes`));
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const stop = (e: AgentError) => {
+      cleanup();
+      reject(e);
+    };
+    const timer = setTimeout(() => stop(new AgentError(408, 'bad_request', `the request body did not arrive within ${withinMs / 1000} s`)), withinMs);
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) stop(new AgentError(413, 'too_large', `the request body is over ${limit} bytes`));
+      else parts.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      try {
+        resolve(JSON.parse(Buffer.concat(parts).toString('utf8')));
+      } catch {
+        reject(new AgentError(400, 'bad_request', 'the request body is not valid JSON'));
+      }
+    };
+    const onError = () => stop(new AgentError(400, 'bad_request', 'the connection closed before the request body ended'));
+    function cleanup() {
+      clearTimeout(timer);
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onError);
+    }
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onError);
+  });
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -117,12 +145,16 @@ export async function startAgent(tls: TlsIdentity, o: AgentOptions): Promise<Run
   const store = new ModelStore(o.dataDir, o.log);
   await store.init();
   const pairing = new Pairing(o.dataDir, o.pairing, (code, ttl) => o.log(`Pairing code: ${code} (valid ${Math.round(ttl / 1000)} s; enter it in TinyM2 Studio)`));
+  const pace = o.uploadPace ?? DEFAULT_UPLOAD_PACE;
+  // Node's own limit on a whole request is only a backstop: it cuts without a JSON reason. It must never
+  // come before the pace floor, so it allows the largest upload at the slowest pace, plus time to check it.
+  const requestTimeoutMs = pace.windowMs + Math.ceil((o.maxUploadBytes / pace.minBytesPerSecond) * 1000) + 120_000;
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://agent');
     const key = `${req.method} ${url.pathname}`;
     if (key === 'POST /pair') {
-      const body = parseWith(pairRequestSchema, await readJson(req, 8192), 'pairing request');
+      const body = parseWith(pairRequestSchema, await readJson(req, 8192, PAIR_BODY_MS), 'pairing request');
       const r = pairing.attempt(body.code, body.studioPublicKey, body.studioName);
       if (r.ok) {
         o.log(`paired with ${body.studioName ?? 'a studio'}`);
@@ -146,16 +178,17 @@ export async function startAgent(tls: TlsIdentity, o: AgentOptions): Promise<Run
         memory: { totalBytes: totalmem(), freeBytes: freemem(), agentRssBytes: process.memoryUsage().rss },
         uptimeSeconds: { system: uptime(), agent: (performance.now() - startedAt) / 1000 },
         platform: `${process.platform} ${process.version}`,
+        deploySequences: store.deploySequences(),
       };
       return send(res, 200, info);
     }
     if (key === 'POST /models') {
       const length = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length']);
-      const activation = await store.receive(req, length, studio.studioPublicKey, { maxUploadBytes: o.maxUploadBytes });
+      const activation = await store.receive(req, length, studio.studioPublicKey, { maxUploadBytes: o.maxUploadBytes, pace });
       return send(res, 200, activation);
     }
     if (key === 'POST /infer') {
-      const body = parseWith(inferRequestSchema, await readJson(req, MAX_JSON_BYTES), 'inference request');
+      const body = parseWith(inferRequestSchema, await readJson(req, MAX_JSON_BYTES, requestTimeoutMs), 'inference request');
       const model = store.running();
       if (!model) throw new AgentError(409, 'no_model', 'no model is active on this device: deploy one first');
       const { meta } = model;
@@ -187,12 +220,18 @@ export async function startAgent(tls: TlsIdentity, o: AgentOptions): Promise<Run
       if (err.status === 500) o.log(`error on ${req.method} ${req.url}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       const body: AgentErrorBody = { error: err.message, code: err.code, ...(err.retryAfterSeconds !== undefined ? { retryAfterSeconds: err.retryAfterSeconds } : {}) };
       if (err.retryAfterSeconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(err.retryAfterSeconds));
-      if (req.complete) send(res, err.status, body);
-      else drainThenAnswer(req, () => send(res, err.status, body, !req.complete));
+      // Too slow: draining would wait on the very client being cut, so answer now and close.
+      if (err.code === 'upload_too_slow') return send(res, err.status, body, true);
+      // The parser marks a body complete one turn after its last bytes reach the reader (the model store
+      // reads a refused upload to its end): without this turn every such refusal waited out DRAIN_MS.
+      setImmediate(() => {
+        if (req.complete) send(res, err.status, body);
+        else drainThenAnswer(req, () => send(res, err.status, body, !req.complete));
+      });
     });
   });
-  // A stalled client must not hold the upload lock for ever.
-  server.requestTimeout = 120_000;
+  // A stalled client is cut by the idle timeout below; a slow one by the pace floor (model store).
+  server.requestTimeout = requestTimeoutMs;
   server.headersTimeout = 20_000;
   server.setTimeout(30_000, (socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {

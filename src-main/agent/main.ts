@@ -10,19 +10,23 @@ import { packageVersion } from '../api/appVersion';
 import { DEFAULT_AGENT_PORT } from '../devices/pi/piProtocol';
 import { startAgent } from './agentServer';
 import { advertise } from './mdnsAdvert';
-import { DEFAULT_PAIRING_POLICY } from './pairing';
+import { DEFAULT_PAIRING_POLICY, type PairingPolicy } from './pairing';
 import { loadOrCreateTlsIdentity } from './tlsIdentity';
+import { DEFAULT_UPLOAD_PACE } from './uploadPace';
 
 const USAGE = `Usage: tinym2-agent [--data DIR] [--port N] [--host ADDR] [--no-mdns] [--max-upload-mb N]
+                    [--min-upload-kb-per-second N] [--upload-window-seconds N]
                     [--pair-code-ttl-seconds N] [--pair-lockout-seconds N]
 
   --data DIR     where the certificate, pairings and models live (default ~/.local/share/tinym2-agent)
   --port N       HTTPS port (default ${DEFAULT_AGENT_PORT}; 0 picks a free one)
   --host ADDR    address to listen on (default 0.0.0.0, every interface)
-  --no-mdns      do not announce the agent on the local network (also off when TINYM2_TEST=1)`;
+  --no-mdns      do not announce the agent on the local network (also off when TINYM2_TEST=1)
+  --min-upload-kb-per-second N, --upload-window-seconds N
+                 an upload slower than N KB/s over a window (default ${DEFAULT_UPLOAD_PACE.minBytesPerSecond / 1024} KB/s over ${DEFAULT_UPLOAD_PACE.windowMs / 1000} s) is stopped`;
 
 function parse(argv: readonly string[]): Map<string, string> {
-  const known = new Set(['data', 'port', 'host', 'no-mdns', 'max-upload-mb', 'pair-code-ttl-seconds', 'pair-lockout-seconds', 'help']);
+  const known = new Set(['data', 'port', 'host', 'no-mdns', 'max-upload-mb', 'min-upload-kb-per-second', 'upload-window-seconds', 'pair-code-ttl-seconds', 'pair-lockout-seconds', 'help']);
   const flags = new Set(['no-mdns', 'help']);
   const out = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
@@ -51,6 +55,17 @@ function positiveNumber(args: Map<string, string>, name: string, fallback: numbe
   return n;
 }
 
+function pairingPolicy(args: Map<string, string>): PairingPolicy {
+  const lockoutMs = positiveNumber(args, 'pair-lockout-seconds', DEFAULT_PAIRING_POLICY.lockoutMs / 1000) * 1000;
+  return {
+    ...DEFAULT_PAIRING_POLICY,
+    codeTtlMs: positiveNumber(args, 'pair-code-ttl-seconds', DEFAULT_PAIRING_POLICY.codeTtlMs / 1000) * 1000,
+    lockoutMs,
+    // The lockout doubles with each burned code; a longer first lockout raises the cap with it.
+    maxLockoutMs: Math.max(DEFAULT_PAIRING_POLICY.maxLockoutMs, lockoutMs),
+  };
+}
+
 async function main(): Promise<number> {
   let args: Map<string, string>;
   try {
@@ -74,11 +89,11 @@ async function main(): Promise<number> {
     host,
     port,
     maxUploadBytes: positiveNumber(args, 'max-upload-mb', 64) * 1024 * 1024,
-    pairing: {
-      ...DEFAULT_PAIRING_POLICY,
-      codeTtlMs: positiveNumber(args, 'pair-code-ttl-seconds', DEFAULT_PAIRING_POLICY.codeTtlMs / 1000) * 1000,
-      lockoutMs: positiveNumber(args, 'pair-lockout-seconds', DEFAULT_PAIRING_POLICY.lockoutMs / 1000) * 1000,
+    uploadPace: {
+      minBytesPerSecond: positiveNumber(args, 'min-upload-kb-per-second', DEFAULT_UPLOAD_PACE.minBytesPerSecond / 1024) * 1024,
+      windowMs: positiveNumber(args, 'upload-window-seconds', DEFAULT_UPLOAD_PACE.windowMs / 1000) * 1000,
     },
+    pairing: pairingPolicy(args),
     agentVersion: version,
     log,
   });

@@ -4,6 +4,11 @@
  * all pass is renamed into `models/<dir>/`, and then `active.json` is replaced atomically. So a cut
  * connection, a tampered file or a kill -9 at any moment leaves the previous model active. The model
  * before the active one is kept for `POST /rollback`; older ones are removed.
+ *
+ * One change at a time: a second upload (or a rollback) while one is in flight is refused at once with
+ * 409 busy rather than queued behind it, and an upload slower than the pace floor is stopped (408), so
+ * no client holds the slot for long. Uploads that would go back to an older model are refused unless the
+ * studio signed that choice (downgradeGuard.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
@@ -11,14 +16,24 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { openModelSession, type ModelSession } from '../infer/modelSession';
-import { manifestDigest, verifySignedManifest, type SignedManifest } from '../devices/modelSigning';
+import { MANIFEST_FORMAT, packageContentDigest, verifySignedManifest, type SignedManifest } from '../devices/modelSigning';
 import { fsyncDir, writeFileAtomic } from '../storage/atomicFile';
+import { resolveInside } from '../storage/inputFile';
 import { modelRefSchema, type ActivationResponse, type ModelRef } from '../devices/pi/piProtocol';
 import { ChunkReader, MAX_UPLOAD_HEADER_BYTES, UPLOAD_MAGIC, uploadHeaderSchema } from '../devices/pi/uploadFormat';
 import { AgentError } from './agentError';
+import { deploySequencesSchema, downgradeRefusal, recordActivation, type DeployRecord } from './downgradeGuard';
+import { watchUploadPace, type PaceWatch, type UploadPacePolicy } from './uploadPace';
 
-const activeFileSchema = z.object({ active: modelRefSchema.nullable(), previous: modelRefSchema.nullable() });
-type ActiveFile = z.infer<typeof activeFileSchema>;
+/**
+ * The deploy record (`sequences`, `sequencedOnly`) sits beside the pointer so an activation and its record
+ * are one atomic write. A file from before `sequencedOnly` existed had taken a sequenced deploy exactly
+ * when it has a sequence recorded.
+ */
+const activeFileSchema = z
+  .object({ active: modelRefSchema.nullable(), previous: modelRefSchema.nullable(), sequences: deploySequencesSchema.default({}), sequencedOnly: z.boolean().optional() })
+  .transform((f) => ({ ...f, sequencedOnly: f.sequencedOnly ?? Object.keys(f.sequences).length > 0 }));
+type ActiveFile = z.output<typeof activeFileSchema>;
 
 /** Kept beside the package's files so a restart can re-check them against what was signed. */
 const SIGNED_MANIFEST_FILE = '.signed-manifest.json';
@@ -48,21 +63,41 @@ class CountedSession {
 
 export interface StoreLimits {
   readonly maxUploadBytes: number;
+  readonly pace: UploadPacePolicy;
 }
+
+/** A file being written from an upload: the part of a FileHandle the store uses. */
+export interface StagedFile {
+  write(chunk: Buffer): Promise<unknown>;
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where uploaded files are written. A seam so tests can give the store a disk as slow as a worn SD card;
+ * the agent always uses the real one.
+ */
+export interface UploadDisk {
+  /** Creates `path`, which must not exist yet. */
+  create(path: string): Promise<StagedFile>;
+}
+
+const realDisk: UploadDisk = { create: (path) => open(path, 'wx', 0o644) };
 
 export class ModelStore {
   private readonly modelsDir: string;
   private readonly stagingDir: string;
   private readonly activePath: string;
-  private pointer: ActiveFile = { active: null, previous: null };
+  private pointer: ActiveFile = { active: null, previous: null, sequences: {}, sequencedOnly: false };
   private current: CountedSession | undefined;
   private problem: string | undefined;
-  /** Uploads and rollbacks change the pointer one at a time; inference never waits for them. */
-  private lock: Promise<unknown> = Promise.resolve();
+  /** The upload or rollback changing the pointer now, if any; inference never waits for it. */
+  private changing: 'deploy' | 'rollback' | undefined;
 
   constructor(
     private readonly dataDir: string,
     private readonly log: (line: string) => void,
+    private readonly disk: UploadDisk = realDisk,
   ) {
     this.modelsDir = join(dataDir, 'models');
     this.stagingDir = join(dataDir, 'staging');
@@ -76,7 +111,7 @@ export class ModelStore {
     // Temp files of a state write that a kill interrupted (the rename never happened, so they are garbage).
     for (const name of readdirSync(this.dataDir)) if (name.startsWith('.') && name.endsWith('.tmp')) rmSync(join(this.dataDir, name), { force: true });
     mkdirSync(this.modelsDir, { recursive: true });
-    if (existsSync(this.activePath)) this.pointer = activeFileSchema.parse(JSON.parse(readFileSync(this.activePath, 'utf8')));
+    if (existsSync(this.activePath)) this.pointer = this.readPointer();
     const candidates = [this.pointer.active, this.pointer.previous].filter((r): r is ModelRef => r !== null);
     for (const ref of candidates) {
       try {
@@ -85,7 +120,7 @@ export class ModelStore {
         if (ref !== this.pointer.active) {
           this.problem = `the active model ${this.pointer.active?.id} ${this.pointer.active?.version} failed its check at start; its previous model is running instead`;
           this.log(this.problem);
-          this.writePointer({ active: ref, previous: null });
+          this.writePointer({ ...this.pointer, active: ref, previous: null });
         }
         break;
       } catch (e) {
@@ -94,7 +129,7 @@ export class ModelStore {
     }
     if (!this.current && candidates.length) {
       this.problem = 'no stored model passed its check at start; deploy a model again';
-      this.writePointer({ active: null, previous: null });
+      this.writePointer({ ...this.pointer, active: null, previous: null });
     }
     this.collectGarbage();
   }
@@ -103,15 +138,46 @@ export class ModelStore {
     return { active: this.current?.ref ?? null, previous: this.pointer.previous, ...(this.problem ? { problem: this.problem } : {}) };
   }
 
+  /** Per model id, the highest deploy sequence activated here (the studio signs its next deploy above it). */
+  deploySequences(): ActiveFile['sequences'] {
+    return this.pointer.sequences;
+  }
+
   running(): { ref: ModelRef; meta: ModelSession['meta']; run(inputs: readonly Int8Array[]): Promise<Int8Array> } | undefined {
     const c = this.current;
     return c ? { ref: c.ref, meta: c.session.meta, run: (inputs) => c.run(inputs) } : undefined;
   }
 
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.lock.then(fn, fn);
-    this.lock = next.catch(() => undefined);
-    return next;
+  /** Takes the one change slot, or refuses at once: a queued deploy would wait on someone else's link. */
+  private claim(what: 'deploy' | 'rollback'): () => void {
+    if (this.changing) {
+      const other = this.changing === 'deploy' ? 'another deploy to this device' : 'a rollback on this device';
+      throw new AgentError(409, 'busy', `busy: ${other} is in progress; try again when it finishes`);
+    }
+    this.changing = what;
+    let held = true;
+    // Once only: a late second call must not free a slot someone else has taken since.
+    return () => {
+      if (held && this.changing === what) this.changing = undefined;
+      held = false;
+    };
+  }
+
+  /** active.json, or an error that names it: the agent cannot guess which model to run, or its deploy record. */
+  private readPointer(): ActiveFile {
+    const fix = "fix the file, or remove it (the agent then starts with no active model and forgets its deploy record, so deploy again)";
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(this.activePath, 'utf8'));
+    } catch (e) {
+      throw new Error(`${this.activePath}: cannot be read as JSON (${(e as Error).message}); ${fix}`);
+    }
+    const parsed = activeFileSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`${this.activePath}: field '${issue.path.join('.') || '(root)'}': ${issue.message}; ${fix}`);
+    }
+    return parsed.data;
   }
 
   private writePointer(p: ActiveFile): void {
@@ -125,7 +191,7 @@ export class ModelStore {
     if (!existsSync(signedPath)) throw new Error(`${signedPath} is missing`);
     const signed = uploadHeaderSchema.parse(JSON.parse(readFileSync(signedPath, 'utf8')));
     for (const f of signed.manifest.files) {
-      const p = join(dir, f.name);
+      const p = resolveInside(dir, f.name, 'a file name in the signed manifest');
       if (!existsSync(p)) throw new Error(`${p} is missing`);
       if (createHash('sha256').update(readFileSync(p)).digest('hex') !== f.sha256) throw new Error(`${p} does not match its signed SHA-256`);
     }
@@ -152,25 +218,41 @@ export class ModelStore {
   async receive(body: AsyncIterable<Buffer | string>, contentLength: number | undefined, publicKeyPem: string, limits: StoreLimits): Promise<ActivationResponse> {
     if (contentLength === undefined || !Number.isFinite(contentLength)) throw new AgentError(411, 'bad_request', 'the upload needs a Content-Length');
     if (contentLength > limits.maxUploadBytes) throw new AgentError(413, 'too_large', `the upload is ${contentLength} bytes; this agent accepts at most ${limits.maxUploadBytes}`);
+    const release = this.claim('deploy');
+    this.log(`receiving an upload of ${contentLength} bytes`);
     const reader = new ChunkReader(body);
+    const { minBytesPerSecond, windowMs } = limits.pace;
+    const pace = watchUploadPace(limits.pace, () => reader.received, (rate) =>
+      reader.cancel(
+        new AgentError(
+          408,
+          'upload_too_slow',
+          `the upload was too slow: ${(rate / 1024).toFixed(1)} KB/s over the last ${windowMs / 1000} s, under the ${(minBytesPerSecond / 1024).toFixed(0)} KB/s this agent requires (${reader.received} of ${contentLength} bytes had arrived). It was stopped and nothing changed; check the network link to the device and try again`,
+        ),
+      ),
+    );
     try {
-      return await this.serialized(async () => {
-        const staging = join(this.stagingDir, randomBytes(6).toString('hex'));
-        mkdirSync(staging);
-        try {
-          return await this.stageAndActivate(reader, contentLength, staging, publicKeyPem);
-        } finally {
-          rmSync(staging, { recursive: true, force: true });
-        }
-      });
+      const staging = join(this.stagingDir, randomBytes(6).toString('hex'));
+      mkdirSync(staging);
+      try {
+        return await this.stageAndActivate(reader, contentLength, staging, publicKeyPem, pace);
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
     } catch (e) {
-      // Read what the studio is still sending, so it hears the refusal rather than a reset connection.
+      pace.stop();
+      release();
+      // Read what the studio is still sending, so it hears the refusal rather than a reset connection
+      // (not after a too-slow cut: waiting on that client is what the cut ends).
       await reader.drain(contentLength, 30_000);
       throw e;
+    } finally {
+      pace.stop();
+      release();
     }
   }
 
-  private async stageAndActivate(reader: ChunkReader, contentLength: number, staging: string, publicKeyPem: string): Promise<ActivationResponse> {
+  private async stageAndActivate(reader: ChunkReader, contentLength: number, staging: string, publicKeyPem: string, pace: PaceWatch): Promise<ActivationResponse> {
     const cut = () => new AgentError(400, 'bad_request', `the upload ended early (${reader.received} of ${contentLength} bytes): the connection was cut; nothing changed`);
     const prefix = await reader.exactly(8);
     if (!prefix) throw cut();
@@ -198,10 +280,23 @@ export class ModelStore {
     if (!verifySignedManifest(signed, publicKeyPem)) {
       throw new AgentError(403, 'signature_rejected', `the signature of ${signed.manifest.modelId} ${signed.manifest.version} does not verify with the key of the studio that sent it; nothing changed`);
     }
+    // Only after the signature: the sequence and the downgrade choice count only when the studio signed them.
+    const refusal = downgradeRefusal(signed.manifest, this.pointer, this.current?.ref ?? null);
+    if (refusal) throw refusal;
 
+    // The device's own disk time (a slow SD card's writes and fsyncs) is not the client's pace: the pace
+    // clock stops for every file operation, so only the time spent waiting on the client counts.
+    const onDisk = async <T>(op: () => Promise<T>): Promise<T> => {
+      const resume = pace.hold();
+      try {
+        return await op();
+      } finally {
+        resume();
+      }
+    };
     for (const f of files) {
-      const path = join(staging, f.name);
-      const fh = await open(path, 'wx', 0o644);
+      const path = resolveInside(staging, f.name, 'a file name in the signed manifest');
+      const fh = await onDisk(() => this.disk.create(path));
       const hash = createHash('sha256');
       try {
         let left = f.bytes;
@@ -209,18 +304,20 @@ export class ModelStore {
           const chunk = await reader.take(left);
           if (!chunk) throw cut();
           hash.update(chunk);
-          await fh.write(chunk);
+          await onDisk(() => fh.write(chunk));
           left -= chunk.length;
         }
-        await fh.sync();
+        await onDisk(() => fh.sync());
       } finally {
-        await fh.close();
+        await onDisk(() => fh.close());
       }
       if (hash.digest('hex') !== f.sha256) throw new AgentError(422, 'hash_mismatch', `${f.name} does not match its signed SHA-256 (corrupted in transit or changed after signing); nothing changed`);
     }
     if (!(await reader.atEnd())) throw new AgentError(400, 'bad_request', 'the upload has bytes after the last file');
+    pace.stop();
     writeFileAtomic(join(staging, SIGNED_MANIFEST_FILE), JSON.stringify(signed));
     fsyncDir(staging);
+    packageNamesOnlySignedFiles(staging, new Set(files.map((f) => f.name)), signed.manifest.format === MANIFEST_FORMAT);
 
     let tested: { session: ModelSession; latencyMs: number; outputLength: number };
     try {
@@ -236,9 +333,12 @@ export class ModelStore {
     // The session was opened on the staging path; reopen after the rename so it never refers to a moved folder.
     await tested.session.release();
 
-    const dirName = `${meta.id}-${meta.version}`.replace(/[^A-Za-z0-9._-]/g, '_') + `-${manifestDigest(signed.manifest).toString('hex').slice(0, 12)}`;
+    // Named by content, not by the deploy stamp: the same files sent again with a new sequence are the same package.
+    const dirName = `${meta.id}-${meta.version}`.replace(/[^A-Za-z0-9._-]/g, '_') + `-${packageContentDigest(signed.manifest).toString('hex').slice(0, 12)}`;
     const now = new Date().toISOString();
+    const record: DeployRecord = recordActivation(signed.manifest, this.pointer);
     if (this.current?.ref.dir === dirName) {
+      if (record.sequences !== this.pointer.sequences || record.sequencedOnly !== this.pointer.sequencedOnly) this.writePointer({ ...this.pointer, ...record });
       return { active: this.current.ref, previous: this.pointer.previous, changed: false, testInference: { latencyMs: tested.latencyMs, outputLength: tested.outputLength } };
     }
     const finalDir = join(this.modelsDir, dirName);
@@ -257,7 +357,7 @@ export class ModelStore {
     }
     const ref: ModelRef = { id: meta.id, version: meta.version, dir: dirName, activatedAt: now };
     const previous = this.current?.ref ?? null;
-    this.writePointer({ active: ref, previous });
+    this.writePointer({ active: ref, previous, sequences: record.sequences, sequencedOnly: record.sequencedOnly });
     const old = this.current;
     this.current = new CountedSession(ref, session);
     this.problem = undefined;
@@ -267,8 +367,10 @@ export class ModelStore {
     return { active: ref, previous, changed: true, testInference: { latencyMs: tested.latencyMs, outputLength: tested.outputLength } };
   }
 
-  rollback(): Promise<ActivationResponse> {
-    return this.serialized(async () => {
+  /** Not an upload, so no downgrade check: going back one model is what the person asked for. */
+  async rollback(): Promise<ActivationResponse> {
+    const release = this.claim('rollback');
+    try {
       const prev = this.pointer.previous;
       if (!prev) throw new AgentError(409, 'no_previous_model', 'there is no previous model to roll back to');
       let session: ModelSession;
@@ -279,19 +381,53 @@ export class ModelStore {
       }
       const ref: ModelRef = { ...prev, activatedAt: new Date().toISOString() };
       const demoted = this.current?.ref ?? null;
-      this.writePointer({ active: ref, previous: demoted });
+      this.writePointer({ ...this.pointer, active: ref, previous: demoted });
       const old = this.current;
       this.current = new CountedSession(ref, session);
       this.problem = undefined;
       old?.retire();
       this.log(`rolled back to ${ref.id} ${ref.version}`);
       return { active: ref, previous: demoted, changed: true };
-    });
+    } finally {
+      release();
+    }
   }
 
   /** Only the active and previous models stay; anything else is a leftover of an older deploy or a crash. */
   private collectGarbage(): void {
     const keep = new Set([this.pointer.active?.dir, this.pointer.previous?.dir].filter((d): d is string => d !== undefined));
     for (const name of readdirSync(this.modelsDir)) if (!keep.has(name)) rmSync(join(this.modelsDir, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * model.json may point only at files of the signed manifest. The session opener resolves `files.*` inside
+ * the folder too, but the agent does not rely on another module for that: a name outside the signed set
+ * (another folder, a hidden file, `.signed-manifest.json`) is refused before anything is opened.
+ *
+ * With `exact` (format 2) the converse holds too: a current studio signs only model.json and the files it
+ * names, so any other signed file is refused rather than stored on the device. Format 1 is spared this:
+ * studios before it signed every file in the package folder.
+ */
+function packageNamesOnlySignedFiles(dir: string, signedNames: ReadonlySet<string>, exact: boolean): void {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
+  } catch (e) {
+    throw new AgentError(422, 'package_invalid', `model.json is not valid JSON (${(e as Error).message}); nothing changed`);
+  }
+  const files = z.object({ files: z.record(z.string(), z.unknown()) }).safeParse(meta);
+  if (!files.success) throw new AgentError(422, 'package_invalid', "model.json has no 'files' object naming the package's files; nothing changed");
+  for (const [field, name] of Object.entries(files.data.files)) {
+    if (name === undefined) continue;
+    if (typeof name !== 'string' || !signedNames.has(name)) {
+      throw new AgentError(422, 'package_invalid', `model.json field 'files.${field}' names ${JSON.stringify(name).slice(0, 100)}, which is not one of the package's signed files (${[...signedNames].join(', ')}); nothing changed`);
+    }
+  }
+  if (!exact) return;
+  const named = new Set<unknown>(['model.json', ...Object.values(files.data.files)]);
+  const unnamed = [...signedNames].filter((n) => !named.has(n));
+  if (unnamed.length) {
+    throw new AgentError(422, 'package_invalid', `the upload carries ${unnamed.join(', ')}, which model.json does not name in 'files'; TinyM2 Studio sends only model.json and the files it names, so nothing changed`);
   }
 }

@@ -1,8 +1,20 @@
 /**
  * Pairing: the agent shows a one-time numeric code (on its console); a studio that sends it back, with
- * its Ed25519 public key, gets a bearer token. Guessing is bounded: after `maxFailures` wrong codes within
- * a minute the code is burned and pairing is locked for `lockoutMs`, then a fresh code is shown. Codes
- * also expire. Tokens are stored only as SHA-256 hashes.
+ * its Ed25519 public key, gets a bearer token. Tokens are stored only as SHA-256 hashes.
+ *
+ * Guessing is bounded by counting wrong codes over a code's whole life, never per time window (a
+ * per-minute count let 4 guesses a minute through for ever). Wrong codes are counted from the last
+ * successful pairing or burn; a code that expires passes its count on to the next one, so waiting for
+ * expiry buys no tries. At `maxFailures` the code is burned, pairing locks for `lockoutMs`, then a fresh
+ * code is shown. Each burn in a row doubles the lockout, up to `maxLockoutMs`; a successful pairing (or a
+ * restart of the agent by the person at the Pi) resets it.
+ *
+ * The odds with the defaults: a code is one of 10^6 (6 digits, from the CSPRNG), so one code falls to a
+ * guesser with probability at most 5 / 10^6 = 1 in 200 000. Codes cost the guesser a lockout each:
+ * 1, 2, 4, … 32 min, then 1 h, so after the first two hours at most 24 codes a day, 120 guesses: about
+ * 0.012 % a day and 4 % for a guesser who keeps at it for a whole year. (A fixed 1-minute lockout
+ * would allow 7 200 guesses a day, 0.7 %.) Codes also expire after `codeTtlMs` (10 min), so a code read
+ * off the console long ago is useless.
  */
 import { createHash, createPublicKey, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,12 +31,14 @@ export type PairedStudio = Pairings['studios'][number];
 export interface PairingPolicy {
   readonly codeDigits: number;
   readonly codeTtlMs: number;
+  /** The wrong code that burns a code, counted over its whole life (and across expiry), never per minute. */
   readonly maxFailures: number;
-  readonly failureWindowMs: number;
+  /** The lockout after the first burn; it doubles with each burn in a row. */
   readonly lockoutMs: number;
+  readonly maxLockoutMs: number;
 }
 
-export const DEFAULT_PAIRING_POLICY: PairingPolicy = { codeDigits: 6, codeTtlMs: 10 * 60_000, maxFailures: 5, failureWindowMs: 60_000, lockoutMs: 60_000 };
+export const DEFAULT_PAIRING_POLICY: PairingPolicy = { codeDigits: 6, codeTtlMs: 10 * 60_000, maxFailures: 5, lockoutMs: 60_000, maxLockoutMs: 60 * 60_000 };
 
 export type PairAttempt =
   | { readonly ok: true; readonly token: string }
@@ -34,7 +48,10 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 export class Pairing {
   private code: { value: string; expiresAt: number } | undefined;
-  private failures: number[] = [];
+  /** Wrong codes since the last pairing or burn. */
+  private failures = 0;
+  /** Burns since the last pairing: the next lockout is lockoutMs × 2^burns. */
+  private burns = 0;
   private lockedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private pairings: Pairings;
@@ -83,13 +100,15 @@ export class Pairing {
     const current = this.code;
     const right = current !== undefined && t < current.expiresAt && code.length === current.value.length && timingSafeEqual(Buffer.from(code), Buffer.from(current.value));
     if (!right) {
-      this.failures = [...this.failures.filter((f) => t - f < this.policy.failureWindowMs), t];
-      if (this.failures.length >= this.policy.maxFailures) {
+      this.failures++;
+      if (this.failures >= this.policy.maxFailures) {
         // Burn the code: whoever is guessing must start over against a new one after the lockout.
+        const lockout = Math.min(this.policy.maxLockoutMs, this.policy.lockoutMs * 2 ** this.burns);
         this.code = undefined;
-        this.failures = [];
-        this.lockedUntil = t + this.policy.lockoutMs;
-        this.schedule(this.policy.lockoutMs, () => this.issueCode());
+        this.failures = 0;
+        this.burns++;
+        this.lockedUntil = t + lockout;
+        this.schedule(lockout, () => this.issueCode());
       }
       return { ok: false, reason: 'wrong_code' };
     }
@@ -101,7 +120,8 @@ export class Pairing {
     const token = randomBytes(32).toString('base64url');
     this.pairings = { studios: [...this.pairings.studios, { tokenSha256: sha256(token), studioPublicKey, ...(studioName ? { studioName } : {}), pairedAt: new Date(t).toISOString() }] };
     writeFileAtomic(this.path, `${JSON.stringify(this.pairings, null, 2)}\n`, 0o600);
-    this.failures = [];
+    this.failures = 0;
+    this.burns = 0;
     // One-time: the next studio needs a new code.
     this.issueCode();
     return { ok: true, token };

@@ -235,7 +235,7 @@ export type ApiErrorCode = (typeof apiErrorCodes)[number];
 export interface ApiErrorBody {
   readonly code: ApiErrorCode;
   readonly message: string;
-  /** The failing field for `invalid_request`, as a dotted path. */
+  /** The failing field for `invalid_request`, as a dotted path; on `failed`, a field whose change gets past the refusal. */
   readonly field?: string;
 }
 

@@ -7,6 +7,7 @@ import { InferenceError } from '../infer/inferenceError';
 import { modelSessionCache } from '../infer/sessionCache';
 import { scanModels, type CatalogEntry } from '../models/catalog';
 import { writeFileAtomic } from '../storage/atomicFile';
+import { resolveInside } from '../storage/inputFile';
 import { CaptureBusyError, LiveTakes } from '../screening/liveTakes';
 import { ResultStore } from '../screening/resultStore';
 import { screeningFolders } from '../screening/screeningFolders';
@@ -110,7 +111,7 @@ export function createServices(ctx: ServiceContext): ServiceHandlers {
       const entry = await findModel(id);
       const files = Object.entries(entry.meta.files)
         .filter((e): e is [string, string] => e[1] !== undefined)
-        .map(([role, name]) => ({ role, name, bytes: statSync(join(entry.dir, name)).size }));
+        .map(([role, name]) => ({ role, name, bytes: statSync(resolveInside(entry.dir, name, `files.${role}`)).size }));
       const { weightBytes, peakActivationBytes, scratchBytes } = entry.meta.memory;
       const needs = { weightBytes, peakActivationBytes, scratchBytes };
       const targetsDir = join(ctx.paths.resourcesDir, 'targets');

@@ -6,6 +6,12 @@ export interface RecordingRef {
   readonly path: string;
   readonly subject?: string;
   readonly modality?: string;
+  /**
+   * The path was named by a data set (manifest row, folder listing) rather than picked by a person, so the
+   * import refuses it when it is a symbolic link (see `RecordingReadOptions.insideFolder`). Set by
+   * `recordingRefs`.
+   */
+  readonly insideFolder?: boolean;
 }
 
 export interface ImportedEntry {
@@ -48,7 +54,7 @@ export async function importRecordings(refs: readonly RecordingRef[], options: I
   for (let i = 0; i < refs.length; i++) {
     const ref = refs[i]!;
     try {
-      const rec = await importWav(ref.path, options.targetRate ?? MODEL_SAMPLE_RATE);
+      const rec = await importWav(ref.path, options.targetRate ?? MODEL_SAMPLE_RATE, { insideFolder: ref.insideFolder === true });
       imported.push(keep ? { ref, durationSeconds: rec.durationSeconds, source: rec.source, recording: rec } : { ref, durationSeconds: rec.durationSeconds, source: rec.source });
     } catch (e) {
       if (!(e instanceof AudioImportError)) throw e;

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { resample } from '../dsp/resample';
-import { AudioImportError } from './audioImportError';
+import { readRecordingFile, type RecordingReadOptions } from './recordingFile';
 import { decodeWav } from './wavDecode';
 
 /** The rate every model in TinyM2 Studio listens at. */
@@ -36,15 +35,11 @@ export function importWavBytes(bytes: Uint8Array, file: string, targetRate: numb
   };
 }
 
-/** Reads a WAV file of any PCM/float layout and returns it as mono at `targetRate`. Throws `AudioImportError`. */
-export async function importWav(file: string, targetRate: number = MODEL_SAMPLE_RATE): Promise<ImportedRecording> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'the file does not exist' : code === 'EISDIR' ? 'this is a folder, not a file' : code === 'EACCES' ? 'permission denied' : String(e);
-    throw new AudioImportError(file, 'unreadable', why);
-  }
-  return importWavBytes(bytes, file, targetRate);
+/**
+ * Reads a WAV file of any PCM/float layout and returns it as mono at `targetRate`. Only regular files of
+ * at most `INPUT_LIMITS.audioBytes` are read, and no symbolic link when the file was named by a data set
+ * (`insideFolder`). Throws `AudioImportError`.
+ */
+export async function importWav(file: string, targetRate: number = MODEL_SAMPLE_RATE, o: RecordingReadOptions = {}): Promise<ImportedRecording> {
+  return importWavBytes(await readRecordingFile(file, o), file, targetRate);
 }

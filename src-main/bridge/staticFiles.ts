@@ -1,6 +1,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { contentSecurityPolicy } from '../electron/contentSecurityPolicy';
 
 const mimeTypes: Record<string, string> = {
@@ -19,16 +20,10 @@ const mimeTypes: Record<string, string> = {
 /**
  * Serves the built renderer. Only files inside `root` are reachable (no `..` escapes), unknown paths
  * fall back to index.html, and every response carries the same strict CSP the Electron window uses.
+ * `path` is already percent-decoded (decodeRequestPath): decoding it again here would turn "%2525" into "%".
  */
-export function serveStatic(root: string, urlPath: string, res: ServerResponse, connectSrc: string): void {
-  let rel: string;
-  try {
-    rel = decodeURIComponent(urlPath.split('?')[0]!);
-  } catch {
-    res.writeHead(400).end('bad path');
-    return;
-  }
-  const target = normalize(join(root, rel));
+export function serveStatic(root: string, path: string, res: ServerResponse, connectSrc: string): void {
+  const target = normalize(join(root, path));
   if (target !== root && !target.startsWith(root.endsWith(sep) ? root : root + sep)) {
     res.writeHead(404).end('not found');
     return;
@@ -45,5 +40,6 @@ export function serveStatic(root: string, urlPath: string, res: ServerResponse, 
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
   });
-  createReadStream(file).pipe(res);
+  // pipeline, not pipe: a file that vanishes or fails mid-read must end this response, not the process.
+  pipeline(createReadStream(file), res, () => undefined);
 }

@@ -4,8 +4,8 @@
  * column. Unusable recordings (empty, corrupt) do not drop the participant: that modality is filled with
  * silence and marked absent, as the inference service does when a modality is missing.
  */
-import { readFile } from 'node:fs/promises';
 import { AudioImportError } from '../audio/audioImportError';
+import { readRecordingFile } from '../audio/recordingFile';
 import { importWavBytes } from '../audio/wavImport';
 import { logMelCrops } from '../dsp/melSpectrogram';
 import type { AudioFeatureParams } from '../models/packageMeta';
@@ -63,12 +63,9 @@ export function cropPositions(crops: number): number[] {
 }
 
 async function featuresOf(path: string, p: AudioFeatureParams, positions: readonly number[], cache: FeatureCache | undefined): Promise<Float32Array[]> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new AudioImportError(path, 'unreadable', (e as Error).message);
-  }
+  // Every path here was named by a data set (or the store), never picked by a person: a link is refused
+  // at the read, even one that replaced a recording after the set was listed.
+  const bytes = await readRecordingFile(path, { insideFolder: true });
   const size = p.frames * p.melBands;
   const key = cache?.key(bytes, { p, positions });
   const cached = key ? cache!.get(key, size * positions.length) : undefined;

@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseCsv } from './csvTable';
+import { InputFileError } from '../storage/inputFile';
+import { parseCsv, type CsvTable } from './csvTable';
 import { modalitiesOf, type Dataset, type DatasetProblem, type DatasetSubject } from './dataset';
+import { linkProblem, readDatasetText, recordingEntryProblem } from './datasetEntries';
 import { DatasetError } from './datasetError';
 
 /**
@@ -26,10 +28,53 @@ function textOf(value: unknown): string | undefined {
   return String(value);
 }
 
+/** A CSV of the batch folder, or undefined (with the problem reported) when it is a link or cannot be read. */
+function batchTable(entry: Dirent, root: string, problems: DatasetProblem[]): CsvTable | undefined {
+  const path = join(root, entry.name);
+  const linked = linkProblem(entry);
+  if (linked) {
+    problems.push({ path, message: `${entry.name} ${linked}` });
+    return undefined;
+  }
+  try {
+    return parseCsv(readDatasetText(path, 'metadata table'));
+  } catch (e) {
+    if (!(e instanceof InputFileError)) throw e;
+    problems.push({ path, message: `${entry.name} is not read: ${e.detail}` });
+    return undefined;
+  }
+}
+
+/** A participant's metadata.json as label values; its problems (missing, a link, too large, not JSON) are reported. */
+function participantLabels(id: string, metaPath: string, problems: DatasetProblem[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  let text: string;
+  try {
+    text = readDatasetText(metaPath, 'metadata file');
+  } catch (e) {
+    if (!(e instanceof InputFileError)) throw e;
+    const message = e.reason === 'missing' ? 'no metadata.json: labels come from the batch CSV only' : `metadata.json is not read: ${e.detail}`;
+    problems.push({ subject: id, path: metaPath, message });
+    return labels;
+  }
+  try {
+    const meta = JSON.parse(text) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(meta)) {
+      const t = textOf(v);
+      if (t !== undefined && k !== 'id') labels[k] = t;
+    }
+  } catch (err) {
+    problems.push({ subject: id, path: metaPath, message: `metadata.json is not valid JSON (${err instanceof Error ? err.message : String(err)})` });
+  }
+  return labels;
+}
+
 /**
  * Loads `<id>/<recording>.wav` + `<id>/metadata.json`, the batch CSV (`YYYYMMDD.csv`) and `split.csv`.
  * Labels merge all three: per-participant JSON, then the batch CSV for columns the JSON lacks, then the
- * fixed split as a `split` column. Disagreements between the sources are reported, not hidden.
+ * fixed split as a `split` column. Disagreements between the sources are reported, not hidden. Symbolic
+ * links (participant folders, recordings, metadata) are reported and never followed; devices and pipes
+ * named `.wav` are skipped.
  */
 export function loadCoswara(dirArg: string): Dataset {
   const root = resolve(dirArg);
@@ -38,14 +83,16 @@ export function loadCoswara(dirArg: string): Dataset {
   const entries = readdirSync(root, { withFileTypes: true });
 
   const batchRows = new Map<string, Readonly<Record<string, string>>>();
-  for (const e of entries) {
-    if (e.isFile() && /^\d{8}\.csv$/.test(e.name)) {
-      for (const row of parseCsv(readFileSync(join(root, e.name), 'utf8')).rows) if (row.id) batchRows.set(row.id, row);
-    }
-  }
   const splits = new Map<string, string>();
-  if (existsSync(join(root, 'split.csv'))) {
-    for (const row of parseCsv(readFileSync(join(root, 'split.csv'), 'utf8')).rows) if (row.id && row.split) splits.set(row.id, row.split);
+  for (const e of entries) {
+    if (/^\d{8}\.csv$/.test(e.name)) {
+      for (const row of batchTable(e, root, problems)?.rows ?? []) if (row.id) batchRows.set(row.id, row);
+    } else if (e.name === 'split.csv') {
+      for (const row of batchTable(e, root, problems)?.rows ?? []) if (row.id && row.split) splits.set(row.id, row.split);
+    } else if (!e.name.startsWith('.')) {
+      const linked = linkProblem(e);
+      if (linked) problems.push({ path: join(root, e.name), message: `${e.name} ${linked}` });
+    }
   }
 
   const subjects: DatasetSubject[] = [];
@@ -53,21 +100,7 @@ export function loadCoswara(dirArg: string): Dataset {
   for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     const id = e.name;
     const dir = join(root, id);
-    const labels: Record<string, string> = {};
-    const metaPath = join(dir, 'metadata.json');
-    if (existsSync(metaPath)) {
-      try {
-        const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as Record<string, unknown>;
-        for (const [k, v] of Object.entries(meta)) {
-          const t = textOf(v);
-          if (t !== undefined && k !== 'id') labels[k] = t;
-        }
-      } catch (err) {
-        problems.push({ subject: id, path: metaPath, message: `metadata.json is not valid JSON (${err instanceof Error ? err.message : String(err)})` });
-      }
-    } else {
-      problems.push({ subject: id, path: metaPath, message: 'no metadata.json: labels come from the batch CSV only' });
-    }
+    const labels = participantLabels(id, join(dir, 'metadata.json'), problems);
     const row = batchRows.get(id);
     if (!row) problems.push({ subject: id, message: 'participant missing from the batch CSV' });
     for (const [k, v] of Object.entries(row ?? {})) {
@@ -82,13 +115,19 @@ export function loadCoswara(dirArg: string): Dataset {
     for (const k of Object.keys(labels)) columns.add(k);
 
     const recordings: Record<string, string> = {};
-    for (const f of readdirSync(dir)) {
-      if (!f.toLowerCase().endsWith('.wav')) continue;
-      const stem = f.slice(0, -4);
-      recordings[COSWARA_MODALITY_FILES[stem] ?? stem] = join(dir, f);
+    const refused = new Set<string>();
+    for (const f of readdirSync(dir, { withFileTypes: true })) {
+      if (!f.name.toLowerCase().endsWith('.wav')) continue;
+      const stem = f.name.slice(0, -4);
+      const modality = COSWARA_MODALITY_FILES[stem] ?? stem;
+      const problem = recordingEntryProblem(f);
+      if (problem) {
+        problems.push({ subject: id, modality, path: join(dir, f.name), message: `${f.name} ${problem}` });
+        refused.add(modality);
+      } else recordings[modality] = join(dir, f.name);
     }
     for (const [file, modality] of Object.entries(COSWARA_MODALITY_FILES)) {
-      if (!recordings[modality]) problems.push({ subject: id, modality, path: join(dir, `${file}.wav`), message: `no ${file}.wav (${modality}) recording` });
+      if (!recordings[modality] && !refused.has(modality)) problems.push({ subject: id, modality, path: join(dir, `${file}.wav`), message: `no ${file}.wav (${modality}) recording` });
     }
     subjects.push({ id, labels, recordings });
   }

@@ -30,13 +30,17 @@ export interface Dataset {
   readonly problems: readonly DatasetProblem[];
 }
 
-/** The recordings of a data set as import references, so bad files are reported by participant and modality. */
+/**
+ * The recordings of a data set as import references, so bad files are reported by participant and
+ * modality. Each is marked `insideFolder`: the data set named it, so the import refuses it if it has
+ * become a symbolic link since the set was listed.
+ */
 export function recordingRefs(dataset: Dataset): RecordingRef[] {
   const refs: RecordingRef[] = [];
   for (const s of dataset.subjects) {
     for (const modality of dataset.modalities) {
       const path = s.recordings[modality];
-      if (path) refs.push({ path, subject: s.id, modality });
+      if (path) refs.push({ path, subject: s.id, modality, insideFolder: true });
     }
   }
   return refs;

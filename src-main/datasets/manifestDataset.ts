@@ -1,22 +1,27 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { InputFileError, readInputTextSync } from '../storage/inputFile';
 import { parseCsv } from './csvTable';
 import { modalitiesOf, type Dataset, type DatasetProblem, type DatasetSubject } from './dataset';
+import { manifestRecordingPath } from './datasetEntries';
 import { DatasetError } from './datasetError';
 
 const REQUIRED = ['subject', 'label', 'modality', 'path'] as const;
 
 /**
- * A user's own data described by a CSV manifest, one row per recording: `subject,label,modality,path`
- * (paths relative to the manifest). Any further columns (age, site, …) become label columns too.
+ * A user's own data described by a CSV manifest, one row per recording: `subject,label,modality,path`.
+ * Each path is relative to the manifest and must stay inside its folder: a manifest is written by someone
+ * else, and a row naming `/home/…/.ssh/id_rsa` or `../../other-clinic/` must not pull that file into the
+ * store. Such rows are refused one by one, as problems; the other rows still load. Any further columns
+ * (age, site, …) become label columns too.
  */
 export function loadManifest(manifestArg: string): Dataset {
   const manifest = resolve(manifestArg);
   let text: string;
   try {
-    text = readFileSync(manifest, 'utf8');
+    text = readInputTextSync(manifest, { kind: 'manifest' });
   } catch (e) {
-    throw new DatasetError(manifest, `cannot read the manifest (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    if (e instanceof InputFileError) throw new DatasetError(manifest, `cannot read the manifest: ${e.detail}`);
+    throw e;
   }
   const table = parseCsv(text);
   const missing = REQUIRED.filter((c) => !table.header.includes(c));
@@ -32,6 +37,11 @@ export function loadManifest(manifestArg: string): Dataset {
       problems.push({ path: manifest, message: `line ${line}: subject, modality and path must not be empty` });
       return;
     }
+    const named = manifestRecordingPath(base, row.path);
+    if ('problem' in named) {
+      problems.push({ subject, modality, path: manifest, message: `line ${line}: ${named.problem}; the row is skipped` });
+      return;
+    }
     const entry = bySubject.get(subject) ?? { labels: {}, recordings: {} };
     bySubject.set(subject, entry);
     for (const column of table.header) {
@@ -43,7 +53,7 @@ export function loadManifest(manifestArg: string): Dataset {
         problems.push({ subject, path: manifest, message: `line ${line}: ${column} "${value}" contradicts "${previous}" given earlier for this subject` });
       } else entry.labels[column] = value;
     }
-    const path = isAbsolute(row.path) ? row.path : join(base, row.path);
+    const { path } = named;
     if (entry.recordings[modality]) problems.push({ subject, modality, path, message: `line ${line}: a second ${modality} recording for this subject (the first is kept)` });
     else entry.recordings[modality] = path;
   });

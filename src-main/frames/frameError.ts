@@ -4,6 +4,8 @@
  */
 export type FrameErrorReason =
   | 'unreadable' // the file could not be opened
+  | 'refused' // not read on purpose: a symbolic link, device, pipe or socket, or a name that leaves its folder
+  | 'too-large' // the file is over its size cap, or a PNG claims more pixels than a frame may have
   | 'not-png' // wrong signature: not a PNG at all
   | 'truncated' // the file ends early
   | 'corrupt' // the PNG decoder rejected the data
@@ -20,7 +22,8 @@ export class FrameError extends Error {
   constructor(
     readonly file: string,
     readonly reason: FrameErrorReason,
-    detail: string,
+    /** What is wrong, without the file name (for reports that name the file, or a manifest row, themselves). */
+    readonly detail: string,
   ) {
     super(`${file}: ${detail}`);
   }

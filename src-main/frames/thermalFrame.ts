@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { FrameError } from './frameError';
 import { readFrameFile } from './frameFile';
+import { checkFrameSize, MAX_FRAME_SIDE } from './frameLimits';
 import { decodeGreyPng, encodeGrey16Png } from './png16';
 
 /** A thermal frame in degrees Celsius, row-major. */
@@ -22,6 +24,19 @@ export type ThermalEncoding =
   | { readonly kind: 'csv' }
   /** Raw float32 °C, row-major, no header. */
   | { readonly kind: 'f32'; readonly width: number; readonly height: number; readonly endian?: 'le' | 'be' };
+
+/** A declared encoding read from a file (a frame set's manifest.json): checked, since it decides how every thermal frame is read. */
+export const thermalEncodingSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('png16'), kelvinPerCount: z.number().positive().optional(), offsetKelvin: z.number().optional() }),
+  z.object({ kind: z.literal('png8'), minC: z.number(), maxC: z.number() }),
+  z.object({ kind: z.literal('csv') }),
+  z.object({
+    kind: z.literal('f32'),
+    width: z.number().int().min(1).max(MAX_FRAME_SIDE),
+    height: z.number().int().min(1).max(MAX_FRAME_SIDE),
+    endian: z.enum(['le', 'be']).optional(),
+  }),
+]);
 
 export interface ThermalLoadOptions {
   readonly encoding?: ThermalEncoding;
@@ -98,6 +113,8 @@ function decodeThermalCsv(bytes: Uint8Array, file: string): ThermalFrame {
   const text = new TextDecoder().decode(bytes);
   const rows = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('#'));
   if (rows.length === 0) throw new FrameError(file, 'malformed', 'CSV holds no rows');
+  // Checked before the values are gathered, so a huge CSV is refused before its numbers are held twice.
+  checkFrameSize(file, rows[0]!.split(/[,;\t ]+/).filter((c) => c.length > 0).length, rows.length, 'the CSV holds');
   const values: number[] = [];
   let width = -1;
   rows.forEach((row, r) => {
@@ -116,6 +133,10 @@ function decodeThermalCsv(bytes: Uint8Array, file: string): ThermalFrame {
 }
 
 function decodeThermalF32(bytes: Uint8Array, file: string, enc: { width: number; height: number; endian?: 'le' | 'be' }): ThermalFrame {
+  if (!Number.isInteger(enc.width) || !Number.isInteger(enc.height) || enc.width < 1 || enc.height < 1) {
+    throw new FrameError(file, 'encoding', `raw float files need a declared width and height of whole pixels (got ${enc.width} × ${enc.height})`);
+  }
+  checkFrameSize(file, enc.width, enc.height, 'the declared raw float size is');
   const expected = enc.width * enc.height * 4;
   if (bytes.length < expected) {
     throw new FrameError(file, 'truncated', `raw float file has ${bytes.length} bytes, expected ${expected} for ${enc.width}×${enc.height}`);

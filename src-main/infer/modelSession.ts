@@ -3,10 +3,10 @@
  * are int8 feature maps (NHWC, one per modality), the output the int8 logits; quantization parameters
  * for both come from the package, so every caller quantizes exactly as calibration did.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { loadPackage } from '../models/catalog';
+import { INPUT_LIMITS, readInputFile, resolveInside } from '../storage/inputFile';
 import type { Int8Io, ModelPackageMeta } from '../models/packageMeta';
 import { InferenceError } from './inferenceError';
 
@@ -25,10 +25,18 @@ export async function openModelSession(dir: string): Promise<ModelSession> {
   const meta = loaded;
   if (!meta.int8) throw new InferenceError(`${join(dir, 'model.json')}: field 'int8' is missing (the package has no input quantization)`, 'model');
   const io = meta.int8;
-  const onnxPath = join(dir, meta.files.int8Onnx);
+  let onnxPath: string;
+  let onnxBytes: Buffer;
+  try {
+    onnxPath = resolveInside(dir, meta.files.int8Onnx, 'files.int8Onnx');
+    onnxBytes = await readInputFile(onnxPath, { maxBytes: INPUT_LIMITS.modelFileBytes, kind: 'model file', noSymlink: true });
+  } catch (e) {
+    // loadPackage checked this file; it can only fail here if it was swapped or removed since.
+    throw new InferenceError(e instanceof Error ? e.message : String(e), 'model');
+  }
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(await readFile(onnxPath), { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
+    session = await ort.InferenceSession.create(onnxBytes, { executionProviders: ['cpu'], graphOptimizationLevel: 'all' });
   } catch (e) {
     throw new InferenceError(`${onnxPath}: onnxruntime cannot load this model (${(e as Error).message.split('\n')[0]})`, 'model');
   }

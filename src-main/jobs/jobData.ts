@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { PipelineData } from '../compress/pipeline';
+import { INPUT_LIMITS, readInputFileSync } from '../storage/inputFile';
 import { openDataset } from '../datasets/openDataset';
 import { recordingRefs } from '../datasets/dataset';
 import { prepareAudioTrainingData } from '../train/audioTrainingData';
@@ -17,8 +18,14 @@ import { openStore, type StoreOptions } from '../store/store';
 import { defaultFrameLabels, frameHashes, framePairsFromStore, frameSampleSet, splitFrameSubjects, type StoreFrameSet } from '../store/storeFrames';
 import { depthThermalAugmenter } from '../train/augment';
 
+/** The job's own samples file, written by this app. */
 function fileHash(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Hashes a data-set recording with the same checks as its import (regular file, no link, capped). */
+function recordingHash(path: string): string {
+  return createHash('sha256').update(readInputFileSync(path, { maxBytes: INPUT_LIMITS.audioBytes, kind: 'recording', noSymlink: true })).digest('hex');
 }
 
 export async function loadJobData(
@@ -54,7 +61,7 @@ export async function loadJobData(
   const hashes = new Set<string>();
   for (const ref of recordingRefs(dataset)) {
     try {
-      hashes.add(fileHash(ref.path));
+      hashes.add(recordingHash(ref.path));
     } catch {
       // An unreadable file was not trained on; the sample builder already reported it.
     }

@@ -25,10 +25,12 @@ export class TakeNotFoundError extends Error {
 /** What a person can act on when a file cannot be used at all. */
 const PROBLEM_ADVICE: Readonly<Record<AudioImportError['reason'], string>> = {
   unreadable: 'choose the file again',
+  tooLarge: 'load a shorter recording (a take of under a minute is plenty)',
   empty: 'load another recording or record again',
   truncated: 'copy the file again from its source',
   notWav: 'load a WAV file',
   unsupportedCodec: 'export it again as 16-bit PCM WAV',
+  implausibleHeader: 'export it again as 16-bit PCM WAV from the recording program',
   nonFinite: 'export it again from the recording program',
 };
 

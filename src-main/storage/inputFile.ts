@@ -15,7 +15,9 @@
 import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { z } from 'zod';
+import { relativeNameProblem } from './relativeName';
+
+export { relativeFileNameSchema, relativeNameProblem } from './relativeName';
 
 /** Size caps per kind of file, in bytes. Each is far above any real file of its kind and far below what hurts the machine. */
 export const INPUT_LIMITS = {
@@ -39,42 +41,17 @@ export class InputFileError extends Error {
   constructor(
     readonly file: string,
     readonly reason: InputFileReason,
-    detail: string,
+    /** What is wrong, without the file name (for callers that report the file separately). */
+    readonly detail: string,
   ) {
     super(`${file}: ${detail}`);
   }
 }
 
-/** Most file systems stop at 255 bytes per name; 1024 for a relative path is generous and bounds the work. */
-const MAX_RELATIVE_PATH = 1024;
-
-/**
- * Why `name` is not a plain relative path, or undefined when it is one. Plain means: not empty, not
- * absolute, no drive letter or backslash (a Windows path written on another machine), no NUL or control
- * characters, and no `.` or `..` segment anywhere (so it cannot climb out, whatever the folder).
- */
-export function relativeNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'is empty';
-  if (name.length > MAX_RELATIVE_PATH) return `is longer than ${MAX_RELATIVE_PATH} characters`;
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character';
-  if (name.includes('\\')) return 'contains a backslash (use / between folders)';
-  if (isAbsolute(name) || /^[A-Za-z]:/.test(name)) return 'is an absolute path (it must name a file inside its folder)';
-  const segments = name.split('/');
-  if (segments.some((s) => s === '..')) return "climbs out of its folder with '..'";
-  if (segments.some((s) => s === '' || s === '.')) return "has an empty or '.' segment";
-  return undefined;
-}
-
-/** A zod string that is a plain relative path inside its folder (see `relativeNameProblem`). */
-export const relativeFileNameSchema = z.string().superRefine((name, ctx) => {
-  const problem = relativeNameProblem(name);
-  if (problem) ctx.addIssue({ code: 'custom', message: `must be a file name inside the package folder: '${name.slice(0, 80)}' ${problem}` });
-});
-
 function isInside(root: string, target: string): boolean {
   const rel = relative(root, target);
-  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && rel.split(sep)[0] !== '..');
+  // '..foo' is a legal name inside the folder; only a whole '..' segment leaves it.
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /**
@@ -84,7 +61,8 @@ function isInside(root: string, target: string): boolean {
  */
 export function resolveInside(root: string, name: string, what: string): string {
   const problem = relativeNameProblem(name);
-  if (problem) throw new InputFileError(join(root, name.slice(0, 200)), 'badName', `${what} ${problem}`);
+  // Named by its folder (callers put the name as written in `what`): joined, '../../x' would name a file outside it.
+  if (problem) throw new InputFileError(root, 'badName', `${what} ${problem}`);
   const target = resolve(root, name);
   if (!isInside(resolve(root), target)) throw new InputFileError(target, 'escapes', `${what} points outside ${root}`);
   let realRoot: string;
@@ -126,7 +104,23 @@ function openError(file: string, e: unknown, o: InputReadOptions): InputFileErro
 function checkStats(file: string, st: Stats, o: InputReadOptions): void {
   if (st.isDirectory()) throw new InputFileError(file, 'notRegular', 'this is a folder, not a file');
   if (!st.isFile()) throw new InputFileError(file, 'notRegular', `not a regular file (a device, pipe or socket), so it is not read as a ${o.kind}`);
-  if (st.size > o.maxBytes) throw new InputFileError(file, 'tooLarge', `the ${o.kind} is ${humanBytes(st.size)}, more than the ${humanBytes(o.maxBytes)} this app reads`);
+  if (st.size > o.maxBytes) {
+    // Just over the cap, rounded figures would read "128 MB, more than 128 MB": give the bytes then.
+    const [size, cap] = humanBytes(st.size) === humanBytes(o.maxBytes) ? [`${st.size} bytes`, `${o.maxBytes} bytes`] : [humanBytes(st.size), humanBytes(o.maxBytes)];
+    throw new InputFileError(file, 'tooLarge', `the ${o.kind} is ${size}, more than the ${cap} this app reads`);
+  }
+}
+
+/**
+ * The next read's size: the rest of the file as `fstat` saw it plus one byte (so growth and end of file
+ * show in one more read), at most 1 MB at a time and never past the cap. Small frames then cost one
+ * small allocation, not a megabyte each.
+ */
+function chunkSize(st: Stats, total: number, o: InputReadOptions): number {
+  const expected = st.size - total + 1;
+  // At the end fstat saw, one byte tells end of file from growth; past it the file is growing, so read in
+  // full chunks and a fast writer cannot make this crawl.
+  return Math.min(1024 * 1024, o.maxBytes + 1 - total, expected >= 1 ? expected : 1024 * 1024);
 }
 
 function tooLargeWhileReading(file: string, o: InputReadOptions): InputFileError {
@@ -147,11 +141,12 @@ export async function readInputFile(file: string, o: InputReadOptions): Promise<
     throw openError(file, e, o);
   }
   try {
-    checkStats(file, await handle.stat(), o);
+    const st = await handle.stat();
+    checkStats(file, st, o);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, o.maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(chunkSize(st, total, o));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
@@ -167,6 +162,21 @@ export async function readInputFile(file: string, o: InputReadOptions): Promise<
   }
 }
 
+/** The checks of `readInputFile` without reading: for a file that must be there and sane but whose bytes are not needed now. */
+export async function checkInputFile(file: string, o: InputReadOptions): Promise<void> {
+  let handle;
+  try {
+    handle = await open(file, openFlags(o));
+  } catch (e) {
+    throw openError(file, e, o);
+  }
+  try {
+    checkStats(file, await handle.stat(), o);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The synchronous twin of `readInputFile`, for loaders that are synchronous today. */
 export function readInputFileSync(file: string, o: InputReadOptions): Buffer {
   let fd: number;
@@ -176,11 +186,12 @@ export function readInputFileSync(file: string, o: InputReadOptions): Buffer {
     throw openError(file, e, o);
   }
   try {
-    checkStats(file, fstatSync(fd), o);
+    const st = fstatSync(fd);
+    checkStats(file, st, o);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1024 * 1024, o.maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(chunkSize(st, total, o));
       const bytesRead = readSync(fd, chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;

@@ -108,7 +108,8 @@ export async function importFrames(store: Store, root: string, options: FrameImp
   const storePair = async (s: PoseSample): Promise<void> => {
     try {
       const encoding = declared ?? encodingFromName(s.thermalFile);
-      const [depthBytes, thermalBytes] = await Promise.all([readFrameFile(s.depthFile), readFrameFile(s.thermalFile)]);
+      // Named by the set's folders or manifest, like the loader's own read: no links, regular files, capped.
+      const [depthBytes, thermalBytes] = await Promise.all([readFrameFile(s.depthFile, { insideFolder: true }), readFrameFile(s.thermalFile, { insideFolder: true })]);
       // The bytes stored must be the bytes that were checked, and the recorded encoding must read them
       // back to the same temperatures: decode what is about to be stored and compare.
       checkSame(s.depthFile, decodeDepthPng(depthBytes, s.depthFile, options.depth).mm, s.depth.mm);

@@ -3,10 +3,10 @@
  * blob store by content, and only then given its row, so a row never points at bytes that are not on
  * disk. Bad files are reported and skipped, never fatal; importing the same files again changes nothing.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AudioImportError, type AudioImportReason } from '../audio/audioImportError';
 import type { ImportFailure, RecordingRef } from '../audio/importReport';
+import { readRecordingFile } from '../audio/recordingFile';
 import { assessTake } from '../audio/takeQuality';
 import { decodeWav } from '../audio/wavDecode';
 import { putBlob } from './blobStore';
@@ -67,12 +67,8 @@ export async function importRecordings(store: Store, refs: readonly RecordingRef
     const modality = ref.modality!;
     const sourcePath = resolve(ref.path);
     try {
-      let bytes: Buffer;
-      try {
-        bytes = await readFile(sourcePath);
-      } catch (e) {
-        throw new AudioImportError(sourcePath, 'unreadable', (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : String(e));
-      }
+      // A path a data set named is refused if it is now a symbolic link; one a person picked may be a link.
+      const bytes = await readRecordingFile(sourcePath, { insideFolder: ref.insideFolder === true });
       const wav = decodeWav(bytes, sourcePath);
       if (wav.samples.length === 0) throw new AudioImportError(sourcePath, 'empty', 'the WAV file holds no samples');
       // Blob first, row second: after a crash between the two there is an unreferenced blob (harmless,

@@ -122,7 +122,8 @@ async function loadStoredPair(p: StoredFramePair, o: PoseSampleOptions): Promise
   let depth: DepthFrame;
   let thermal: ThermalFrame;
   try {
-    const [db, tb] = await Promise.all([readFrameFile(p.depthPath), readFrameFile(p.thermalPath)]);
+    // Blobs are named by their hash inside the store: never a link, and capped like the frames they were.
+    const [db, tb] = await Promise.all([readFrameFile(p.depthPath, { insideFolder: true }), readFrameFile(p.thermalPath, { insideFolder: true })]);
     depth = decodeDepthPng(db, p.depthPath, p.loadOptions.depthMaxMm !== undefined ? { maxMm: p.loadOptions.depthMaxMm } : {});
     thermal = decodeThermal(tb, p.thermalPath, { encoding: p.thermalEncoding, ...(p.loadOptions.thermalRangeC ? { validRangeC: p.loadOptions.thermalRangeC } : {}) });
     // Resized now rather than inside poseSampleSet so only model-sized frames are held for the whole set.

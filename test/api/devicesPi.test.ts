@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -89,4 +89,44 @@ test('a real agent on 127.0.0.1: wrong code, pair, deploy twice with progress, r
 
   assert.deepEqual(await ok('devices.unpairPi', { deviceId: id }), { removed: true });
   assert.equal((await ok('devices.list', {})).devices.some((d) => d.id === id), false);
+});
+
+test('an older version is refused with the allowDowngrade field named, and installed when the person chooses it', async () => {
+  // A models folder of its own whose one package changes version between deploys, as after an update and a change of mind.
+  const models = join(root, 'older-models');
+  const pkg = join(models, 'coswara-gender-audio');
+  cpSync(join(resourcesDir, 'models', 'coswara-gender-audio'), pkg, { recursive: true });
+  const setVersion = (v: string) => {
+    const meta = JSON.parse(readFileSync(join(pkg, 'model.json'), 'utf8')) as { version: string };
+    writeFileSync(join(pkg, 'model.json'), JSON.stringify({ ...meta, version: v }, null, 2));
+  };
+  const own = createServices({ paths: { dataDir: join(root, 'studio-older'), resourcesDir, bundledModelsDir: models, userModelsDir: join(root, 'studio-older', 'models') }, transport: 'bridge', events, version: 'test' });
+  const piAgent = await startAgentProcess(join(root, 'agent-older'));
+  try {
+    const address = `127.0.0.1:${piAgent.port}`;
+    const deviceId = `pi://${address}`;
+    const ownCall = (method: string, request: unknown) => dispatch(own, method, request);
+    assert.equal((await ownCall('devices.pairPi', { address, code: piAgent.code()! })).ok, true);
+    setVersion('9.0.0');
+    const newer = await ownCall('devices.deploy', { deviceId, modelId: 'coswara-gender-audio' });
+    assert.equal(newer.ok, true, newer.ok ? '' : newer.error.message);
+
+    setVersion('8.0.0');
+    const refused = await ownCall('devices.deploy', { deviceId, modelId: 'coswara-gender-audio' });
+    assert.equal(refused.ok, false);
+    if (refused.ok) return;
+    assert.equal(refused.error.field, 'allowDowngrade', 'the page offers "Install older version" on this field');
+    assert.match(refused.error.message, /coswara-gender-audio 8\.0\.0 is older than coswara-gender-audio 9\.0\.0.*Install older version/);
+    // The page's own words replace the CLI's: no command-line flag, no manifest field.
+    assert.match(refused.error.message, /which runs here; nothing changed\. To go back one model, use Roll back; to install this older version anyway, choose "Install older version"\.$/);
+    assert.doesNotMatch(refused.error.message, /--allow-downgrade|tinym2 |allowDowngrade/);
+    const running = async () => ((await ownCall('devices.list', {})) as { ok: true; result: ApiResponse<'devices.list'> }).result.devices.find((d) => d.id === deviceId)?.model;
+    assert.equal(await running(), 'coswara-gender-audio 9.0.0', 'nothing changed on the Pi');
+
+    const chosen = await ownCall('devices.deploy', { deviceId, modelId: 'coswara-gender-audio', allowDowngrade: true });
+    assert.equal(chosen.ok, true, chosen.ok ? '' : chosen.error.message);
+    assert.equal(await running(), 'coswara-gender-audio 8.0.0');
+  } finally {
+    await piAgent.stop();
+  }
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import { deflateSync } from 'node:zlib';
 import { decode } from 'fast-png';
 import type { ApiMethod, ApiResponse } from '../../src-main/api/contract';
 import { dispatch, type DispatchResult, type ServiceHandlers } from '../../src-main/api/dispatch';
@@ -11,6 +12,7 @@ import { EventBus } from '../../src-main/api/eventBus';
 import { createServices } from '../../src-main/api/services';
 import { encodeGrey8Png } from '../../src-main/frames/png16';
 import { repoRoot } from '../../src-main/storage/appPaths';
+import { chunk, chunkAt, ihdr, png, zerosDeflated } from '../frames/pngBuilder';
 
 const MODEL = 'pose-depth-thermal';
 const dataDir = mkdtempSync(join(tmpdir(), 'tm2-pose-api-'));
@@ -134,6 +136,26 @@ test('bad frames are refused with a message naming the file', async () => {
   // With its range declared, an 8-bit thermal picture is usable.
   const declared = await ok('pose.uploadFrame', { ...upload('thermal', 'cam_thermal.png', grey8), thermalRangeC: { minC: 10, maxC: 40 } });
   assert.ok(Math.abs(declared.min - (10 + (90 * 30) / 255)) < 0.01);
+});
+
+test('a PNG claiming 65535 × 65535 pixels, a decompression bomb and a damaged CRC are refused fast, naming the file', async () => {
+  const giant = png(chunk('IHDR', ihdr(65535, 65535)), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND'));
+  const bomb = png(chunk('IHDR', ihdr(64, 64)), chunk('IDAT', await zerosDeflated(100 * 1024 * 1024)), chunk('IEND'));
+  const damaged = Buffer.from(readFileSync(samples.get('standing')![0]));
+  damaged[chunkAt(damaged, 'IDAT').start + 10]! ^= 0x40;
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.now();
+  await fails('pose.uploadFrame', upload('depth', 'giant_depth.png', giant), /^giant_depth\.png: the PNG claims 65535 × 65535 pixels; frames are at most 4096 × 4096$/);
+  await fails('pose.uploadFrame', upload('thermal', 'bomb_thermal.png', bomb), /^bomb_thermal\.png: the PNG's image data inflates to more than the 8256 bytes its 64 × 64 header allows/);
+  await fails('pose.uploadFrame', upload('depth', 'crc_depth.png', damaged), /^crc_depth\.png: the PNG's IDAT chunk at byte \d+ fails its CRC check/);
+  // The messages are the structural facts: refused from the header, inflation stopped at the 8256 bytes
+  // the header allows, the CRC checked before anything is inflated. Time and memory only back them up,
+  // with room for a loaded 2-core CI machine and for a GC that has not run yet: the 65535 × 65535 frame
+  // once asked for 8 GB, far above either bound.
+  const ms = performance.now() - t0;
+  const grewMb = (process.memoryUsage().rss - rss0) / 1024 / 1024;
+  assert.ok(ms < 5000, `${ms.toFixed(0)} ms`);
+  assert.ok(grewMb < 500, `the process grew ${grewMb.toFixed(0)} MB`);
 });
 
 test('requests are validated and errors name the field', async () => {

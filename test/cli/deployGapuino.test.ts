@@ -38,3 +38,17 @@ test('tinym2 deploy sends the bundled model to a simulated GAPuino and verifies 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('--allow-downgrade with a GAPuino or simulated target is a usage error, not silently ignored', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tm2-cli-gapuino-'));
+  try {
+    for (const to of [`sim:${join(dir, 'flash.img')}`, 'gapuino']) {
+      const r = tinym2(['deploy', 'coswara-gender-audio', '--to', to, '--allow-downgrade'], { TINYM2_DATA_DIR: dir });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, /--allow-downgrade applies to Raspberry Pi targets \(--to pi:\/\/…\); a GAPuino installs any version, so leave it out/);
+      assert.equal(existsSync(join(dir, 'flash.img')), false, 'nothing was deployed');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import * as ort from 'onnxruntime-node';
 import { loadCoswara } from '../../src-main/datasets/coswaraDataset';
@@ -32,7 +32,14 @@ test('tinym2 train, compress, eval and export on a manifest of real recordings',
     const males = coswara.subjects.filter((s) => s.labels.g === 'male').slice(0, 8);
     const withEmpty = coswara.subjects.filter((s) => s.id === 'TRK6gUseEUS7dbF0soG80W1uLm53');
     const rows = ['subject,label,modality,path'];
-    for (const s of [...females, ...males, ...withEmpty]) for (const [m, p] of Object.entries(s.recordings)) rows.push(`${s.id},${s.labels.g},${m},${p}`);
+    // A manifest's paths stay inside its folder (absolute paths are refused), so the recordings are copied beside it.
+    for (const s of [...females, ...males, ...withEmpty]) {
+      mkdirSync(join(dir, s.id));
+      for (const [m, p] of Object.entries(s.recordings)) {
+        copyFileSync(p, join(dir, s.id, basename(p)));
+        rows.push(`${s.id},${s.labels.g},${m},${s.id}/${basename(p)}`);
+      }
+    }
     const manifest = join(dir, 'manifest.csv');
     writeFileSync(manifest, `${rows.join('\n')}\n`);
     const env = { TINYM2_DATA_DIR: join(dir, 'data') };

@@ -40,12 +40,16 @@ export function writeTestPackage(root: string, seed: number, inputHW: readonly [
       version,
       createdAt: '2026-11-25T00:00:00Z',
       task: { kind: 'audio', description: 'loader test', labels: Array.from({ length: Math.max(2, logits.shape.at(-1)!) }, (_, i) => `class${i}`) },
-      modalities: graph.inputs.map((tid, k) => ({
-        name: graph.modalities[k]!,
-        kind: 'audio' as const,
-        inputShape: [...graph.tensors[tid]!.shape],
-        features: { kind: 'logMel' as const, sampleRate: 16000, windowMs: 25, hopMs: 10, fftSize: 512, melBands: 12, fMin: 50, fMax: 8000, frames: 16 },
-      })),
+      modalities: graph.inputs.map((tid, k) => {
+        // [frames, bands, 1]: the features must produce what the model takes (the package schema checks it).
+        const shape = graph.tensors[tid]!.shape;
+        return {
+          name: graph.modalities[k]!,
+          kind: 'audio' as const,
+          inputShape: [...shape],
+          features: { kind: 'logMel' as const, sampleRate: 16000, windowMs: 25, hopMs: 10, fftSize: 512, melBands: shape.slice(1).reduce((a, b) => a * b, 1), fMin: 50, fMax: 8000, frames: shape[0]! },
+        };
+      }),
       files: { int8Onnx: 'model.int8.onnx', firmwareBlob: 'model.tm2b', int8Graph: 'int8-graph.json' },
       int8: {
         inputs: graph.inputs.map((tid, k) => ({ modality: graph.modalities[k]!, scale: graph.tensors[tid]!.quant.scales[0]!, zeroPoint: graph.tensors[tid]!.quant.zeroPoint })),

@@ -74,3 +74,9 @@ test('reads regular files under the cap and refuses devices, folders, FIFOs, sym
   assert.equal(await reasonOfAsync(() => readInputFile(join(dir, 'fifo'), o)), 'notRegular');
   assert.equal(reasonOf(() => readInputFileSync(join(dir, 'fifo'), o)), 'notRegular');
 });
+
+test("a name that only starts with '..' is a legal name inside the folder", () => {
+  writeFileSync(join(dir, '..hidden.bin'), 'x');
+  assert.equal(relativeNameProblem('..hidden.bin'), undefined);
+  assert.equal(resolveInside(dir, '..hidden.bin', 'x'), join(dir, '..hidden.bin'));
+});

@@ -69,6 +69,10 @@ function asServiceError(e: unknown): unknown {
       return new ServiceError(`${e.message.replace(/ Pair (it first|again)[^.]*:.*$/, '')} Remove it here and pair it again with the code the agent shows on the Pi.`, e.kind === 'not_paired' ? 'not_found' : 'failed');
     }
     if (e.kind === 'fingerprint_changed') return new ServiceError(`${e.message} Pair again only if you trust the device.`);
+    // An older version than the one running: the page offers to install it anyway (a replayed package is not that case).
+    if (e.kind === 'older_version') {
+      return new ServiceError(`${e.message.replace(/ To return to the previous model.*$/, '')} To go back one model, use Roll back; to install this older version anyway, choose "Install older version".`, 'failed', 'allowDowngrade');
+    }
     return new ServiceError(e.message);
   }
   if (e instanceof GapuinoUsbError) return new ServiceError(e.message, e.kind === 'not_found' ? 'not_found' : 'failed');
@@ -223,7 +227,7 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
       return { removed };
     },
 
-    'devices.deploy': async ({ deviceId, modelId }) => {
+    'devices.deploy': async ({ deviceId, modelId, allowDowngrade }) => {
       const entry = await findModel(modelId);
       const release = claim(deviceId);
       const t0 = performance.now();
@@ -244,6 +248,7 @@ export function createDeviceHandlers(ctx: ServiceContext, options: { usb?: UsbHo
             const target = pairedTarget(dataDir, piAddressOf(deviceId, 'deviceId'));
             const span = { sign: [0, 0.05], upload: [0.05, 0.9], verify: [0.9, 1] } as const;
             const r = await deployToPi(dataDir, target, entry.dir, {
+              allowDowngrade: allowDowngrade === true,
               onProgress: (stage, f, detail) => progress(stage, span[stage][0] + (span[stage][1] - span[stage][0]) * f, detail),
             });
             progress('done', 1, `${r.model.id} ${r.model.version} is active on the Pi`);

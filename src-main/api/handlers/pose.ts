@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeDepthPng, type DepthFrame } from '../../frames/depthFrame';
 import { FrameError } from '../../frames/frameError';
+import { readFrameFile, readFrameManifest } from '../../frames/frameFile';
 import { depthColours, thermalColours } from '../../frames/palette';
 import { encodeRgbPng } from '../../frames/png16';
 import { decodeThermal, type ThermalEncoding, type ThermalFrame } from '../../frames/thermalFrame';
@@ -119,9 +119,20 @@ export function createPoseHandlers(ctx: ServiceContext, sessionFor: SessionCache
 
   const loadStored = async (id: string, role: Role, field: string): Promise<{ meta: StoredFrameMeta; frame: DepthFrame | ThermalFrame }> => {
     if (!existsSync(metaPath(id))) throw new ServiceError(`field '${field}': no ${role} frame with id ${id} (load the file again)`, 'not_found');
-    const meta = JSON.parse(await readFile(metaPath(id), 'utf8')) as StoredFrameMeta;
+    // The stored copies are read like any frame (regular files, no links, capped), so a damaged data folder
+    // cannot make a classification read a device or a huge file; the error names the frame, not the copy.
+    const storedCopy = async <T>(read: () => Promise<T>, name: string): Promise<T> => {
+      try {
+        return await read();
+      } catch (e) {
+        if (!(e instanceof FrameError)) throw e;
+        throw new ServiceError(`field '${field}': the app's copy of ${name} cannot be read (${e.detail}); load the file again`);
+      }
+    };
+    const meta = JSON.parse(await storedCopy(() => readFrameManifest(metaPath(id), { insideFolder: true }), `frame ${id}`)) as StoredFrameMeta;
     if (meta.role !== role) throw new ServiceError(`field '${field}': frame ${id} (${meta.fileName}) was loaded as a ${meta.role} frame, not ${role}`);
-    return { meta, frame: decodeFrame(role, new Uint8Array(await readFile(bytesPath(id))), meta) };
+    const bytes = await storedCopy(() => readFrameFile(bytesPath(id), { insideFolder: true }), meta.fileName);
+    return { meta, frame: decodeFrame(role, bytes, meta) };
   };
 
   const findModel = async (id: string): Promise<CatalogEntry> => {

@@ -26,6 +26,7 @@ import { parseTargetLevel } from '../../planner/memoryFit';
 import { planMemory } from '../../planner/planMemory';
 import { bundledTargets, loadTargets, type Target } from '../../planner/target';
 import { writeFileAtomic } from '../../storage/atomicFile';
+import { resolveInside } from '../../storage/inputFile';
 import { saveDataset } from '../../store/datasets';
 import { importRecordings } from '../../store/importRecordings';
 import { addModel, listModels, setModelStatus } from '../../store/modelRecords';
@@ -227,7 +228,7 @@ export function createRetrainHandlers(ctx: ServiceContext, localStore: LocalStor
   async function evaluate(modelDir: string, heldOutName: string, labelColumn: string, labels: readonly string[], kind: 'audio' | 'pose'): Promise<Evaluation> {
     const session = await openModelSession(modelDir);
     const { meta } = session;
-    const onnxBytes = statSync(join(modelDir, meta.files.int8Onnx)).size;
+    const onnxBytes = statSync(resolveInside(modelDir, meta.files.int8Onnx, 'files.int8Onnx')).size;
     const base = { modelId: meta.id, modelName: meta.name, labels: [...meta.task.labels], weightBytes: meta.memory.weightBytes, onnxBytes };
     const empty = { participants: 0, balancedAccuracy: 0, accuracy: 0, confusion: [], meanLatencyMs: 0, skipped: 0 };
     try {

@@ -92,7 +92,14 @@ export const deviceMethods = {
     response: z.object({ removed: z.boolean() }),
   },
   'devices.deploy': {
-    request: z.object({ deviceId: deviceIdSchema, modelId: modelIdSchema }).strict(),
+    request: z
+      .object({
+        deviceId: deviceIdSchema,
+        modelId: modelIdSchema,
+        /** The person chose to install a version older than the one running (a Pi refuses that otherwise). */
+        allowDowngrade: z.boolean().optional(),
+      })
+      .strict(),
     response: z.object({
       deviceId: z.string(),
       modelId: z.string(),

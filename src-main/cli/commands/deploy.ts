@@ -35,13 +35,15 @@ async function deployToGapuino(target: GapuinoTarget, pkgDir: string, baud: numb
 
 export const deployCommand: Command = {
   path: ['deploy'],
-  usage: '<model-id|package-dir> --to pi://<host>:<port>|gapuino|gapuino:<usb id>|sim:<flash image> [--baud N] [--json]',
+  usage: '<model-id|package-dir> --to pi://<host>:<port>|gapuino|gapuino:<usb id>|sim:<flash image> [--baud N] [--allow-downgrade] [--json]',
   summary: 'Send a model to a paired Raspberry Pi or a GAPuino (USB or simulated) and check it answers as here (rolls back if not)',
   async run(args, ctx) {
-    const { positionals, options, flags } = parseArgs(args, { options: ['to', 'baud'], flags: ['json'] });
+    const { positionals, options, flags } = parseArgs(args, { options: ['to', 'baud'], flags: ['json', 'allow-downgrade'] });
     if (positionals.length !== 1) throw new UsageError('name one model (an id from tinym2 models, or a package folder)');
     const gapuino = parseGapuinoTarget(options.get('to') ?? '');
     if (gapuino) {
+      // Said and silently ignored, it would let the person believe a choice was signed; a GAPuino takes any version.
+      if (flags.has('allow-downgrade')) throw new UsageError('--allow-downgrade applies to Raspberry Pi targets (--to pi://…); a GAPuino installs any version, so leave it out');
       const baudText = options.get('baud');
       const baud = baudText === undefined ? undefined : Number(baudText);
       if (baud !== undefined && !(Number.isInteger(baud) && baud > 0)) throw new UsageError(`--baud must be a positive integer, got "${baudText}"`);
@@ -55,6 +57,8 @@ export const deployCommand: Command = {
     const bar = new ProgressBar(`deploy → ${formatPiAddress(address)}`, (s) => (ctx.interactive ? process.stderr.write(s) : ctx.err(s.trimEnd())), ctx.interactive);
     const weight: Record<DeployStage, [number, number]> = { sign: [0, 0.05], upload: [0.05, 0.9], verify: [0.9, 1] };
     const report = await deployToPi(dataDir, target, pkgDir, {
+      // A Pi refuses a version older than the one it runs unless the person says so here.
+      allowDowngrade: flags.has('allow-downgrade'),
       onProgress: (stage, f, detail) => {
         const [a, b] = weight[stage];
         bar.update(a + (b - a) * f, `${stage}: ${detail}`);

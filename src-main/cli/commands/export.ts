@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../../storage/atomicFile';
 import { join, resolve } from 'node:path';
 import { loadPackage } from '../../models/catalog';
+import { INPUT_LIMITS, readInputFileSync, resolveInside } from '../../storage/inputFile';
 import { parseArgs, UsageError, type Command } from '../command';
 import { resolveModelDir } from './modelDir';
 
@@ -27,10 +27,11 @@ export const exportCommand: Command = {
     const dir = await resolveModelDir(positionals[0]!);
     const meta = await loadPackage(dir);
     if ('reason' in meta) throw new Error(`${meta.path}: ${meta.reason}`);
-    const file = meta.files[FORMATS[format as keyof typeof FORMATS]];
+    const role = FORMATS[format as keyof typeof FORMATS];
+    const file = meta.files[role];
     if (!file) throw new Error(`${join(dir, 'model.json')}: this package has no ${format} file`);
     const target = resolve(out);
-    writeFileAtomic(target, readFileSync(join(dir, file)));
+    writeFileAtomic(target, readInputFileSync(resolveInside(dir, file, `files.${role}`), { maxBytes: INPUT_LIMITS.modelFileBytes, kind: 'model file', noSymlink: true }));
     ctx.out(`wrote ${target} (${format} of ${meta.id} v${meta.version})`);
     return 0;
   },

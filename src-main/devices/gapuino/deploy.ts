@@ -5,10 +5,10 @@
  * running; a model that commits but answers differently from the app is rolled back.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openModelSession } from '../../infer/modelSession';
 import { loadPackage } from '../../models/catalog';
+import { INPUT_LIMITS, readInputFile, resolveInside } from '../../storage/inputFile';
 import { goldenInputs } from '../pi/goldenInput';
 import { TransportClosedError, type ByteTransport } from '../transport';
 import { LoaderClient, LoaderError, LoaderNoReplyError, type DeviceInfo, type LoaderClientOptions } from './loaderProtocol';
@@ -68,7 +68,7 @@ export async function deploy(transport: ByteTransport, packageDir: string, optio
   if (!meta.files.firmwareBlob) {
     throw new DeployError(`${join(packageDir, 'model.json')}: this package has no firmware blob (files.firmwareBlob); re-export the model for GAP8`, 'connect', 'previous-model');
   }
-  const blob = new Uint8Array(await readFile(join(packageDir, meta.files.firmwareBlob)));
+  const blob = new Uint8Array(await readInputFile(resolveInside(packageDir, meta.files.firmwareBlob, 'files.firmwareBlob'), { maxBytes: INPUT_LIMITS.modelFileBytes, kind: 'firmware blob', noSymlink: true }));
   const sha = createHash('sha256').update(blob).digest();
   const client = new LoaderClient(transport, options);
 

@@ -108,6 +108,9 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
   return new Promise<PiResponse>((resolve, reject) => {
     let settled = false;
     let bodyDone = false;
+    // The agent may answer before the body is all sent (busy, too slow, a bad token): that answer is the
+    // news, so writing stops and a write error after it (EPIPE, reset) is not reported over it.
+    let answered = false;
     const req = httpRequest({ method, path, headers, createConnection: () => socket });
     const timer = setTimeout(() => fail(unreachable(t, Object.assign(new Error('timeout'), { code: 'TIMEOUT' }))), Math.max(1, deadline - Date.now()));
     const onAbort = () => fail(new PiDeviceError('upload_cut', 'the request was cancelled'));
@@ -125,6 +128,7 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
       reject(e);
     }
     req.on('error', (e) => {
+      if (answered) return;
       const code = (e as NodeJS.ErrnoException).code ?? e.message;
       if (o.body && !bodyDone) {
         fail(new PiDeviceError('upload_cut', `The connection to ${formatPiAddress(t)} was cut during the upload (${code}); the Pi keeps its previous model. Try again.`));
@@ -134,6 +138,7 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
       }
     });
     req.on('response', (res: IncomingMessage) => {
+      answered = true;
       const parts: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -142,6 +147,10 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
         else parts.push(c);
       });
       res.on('error', (e) => fail(unreachable(t, e)));
+      // The connection closing before the answer's end (a reset after an early answer) leaves nothing to wait for.
+      res.on('close', () => {
+        if (!res.complete) fail(new PiDeviceError('unreachable', `The connection to ${formatPiAddress(t)} closed in the middle of the Pi's answer. Run tinym2 devices to see the model it runs now, and try again if needed.`));
+      });
       res.on('end', () => {
         if (settled) return;
         const text = Buffer.concat(parts).toString('utf8');
@@ -165,7 +174,7 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
         let sent = 0;
         try {
           for await (const chunk of stream) {
-            if (settled) break;
+            if (settled || answered) break;
             const buf = chunk as Buffer;
             const ok = req.write(buf);
             sent += buf.length;
@@ -173,7 +182,7 @@ export async function piRequest(t: PiTarget, method: 'GET' | 'POST', path: strin
             if (!ok) await drained(req);
           }
           bodyDone = true;
-          if (!settled) req.end();
+          if (!settled && !answered) req.end();
         } catch (e) {
           fail(new PiDeviceError('upload_cut', `reading the package to upload failed: ${(e as Error).message}`));
         } finally {

@@ -16,6 +16,14 @@ export type PiDeviceErrorKind =
   | 'no_model'
   | 'no_previous_model'
   | 'upload_cut'
+  | 'busy'
+  | 'upload_too_slow'
+  | 'downgrade_refused'
+  | 'older_version'
+  /** No deploy sequence can be signed: the studio's counter file is damaged, or the Pi's record is at the maximum. */
+  | 'deploy_sequence'
+  /** The package folder cannot be sent as it is (files in subfolders, a name a device cannot take, a bad model.json). */
+  | 'package_not_deployable'
   | 'refused';
 
 export class PiDeviceError extends Error {

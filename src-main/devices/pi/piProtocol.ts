@@ -3,6 +3,7 @@
  * body as a zod schema, used by both sides so neither trusts the other's JSON unchecked.
  */
 import { z } from 'zod';
+import { deploySequenceSchema } from '../modelSigning';
 
 export const DEFAULT_AGENT_PORT = 8443;
 export const MDNS_SERVICE_TYPE = 'tinym2';
@@ -20,14 +21,28 @@ export const agentErrorCodeSchema = z.enum([
   'test_inference_failed',
   'no_model',
   'no_previous_model',
+  'busy',
+  'upload_too_slow',
+  'downgrade_refused',
+  'older_version',
   'bad_input',
   'not_found',
   'internal',
 ]);
 export type AgentErrorCode = z.infer<typeof agentErrorCodeSchema>;
 
-export const agentErrorBodySchema = z.object({ error: z.string(), code: agentErrorCodeSchema, retryAfterSeconds: z.number().optional() });
-export type AgentErrorBody = z.infer<typeof agentErrorBodySchema>;
+/** What the agent sends with a refusal. */
+export interface AgentErrorBody {
+  readonly error: string;
+  readonly code: AgentErrorCode;
+  readonly retryAfterSeconds?: number;
+}
+
+/**
+ * What the studio accepts as a refusal: a code it does not know yet (a newer agent) still carries the
+ * agent's own sentence, which is better shown than "not a tinym2-agent answer".
+ */
+export const agentErrorBodySchema = z.object({ error: z.string(), code: z.string(), retryAfterSeconds: z.number().optional() });
 
 export const pairRequestSchema = z.object({
   code: z.string().regex(/^\d{6,8}$/, '6 to 8 digits'),
@@ -51,6 +66,12 @@ export const infoResponseSchema = z.object({
   memory: z.object({ totalBytes: z.number(), freeBytes: z.number(), agentRssBytes: z.number() }),
   uptimeSeconds: z.object({ system: z.number(), agent: z.number() }),
   platform: z.string(),
+  /**
+   * Per model id, the highest deploy sequence this agent has activated and that package's version. The
+   * studio signs its next deploy above it. Absent on agents without downgrade protection (before issue
+   * #21), which read only format-1 manifests.
+   */
+  deploySequences: z.record(z.string(), z.object({ sequence: deploySequenceSchema, version: z.string() })).optional(),
 });
 export type InfoResponse = z.infer<typeof infoResponseSchema>;
 

@@ -6,7 +6,8 @@
  *
  * The header comes first so the agent rejects a bad signature before it stores a single byte of model.
  */
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -35,7 +36,15 @@ export function uploadBody(pkgDir: string, signed: SignedManifest): UploadBody {
       async function* parts(): AsyncGenerator<Buffer> {
         yield Buffer.concat([prefix, header]);
         for (const f of signed.manifest.files) {
-          for await (const chunk of createReadStream(join(pkgDir, f.name), { highWaterMark: 64 * 1024 })) yield chunk as Buffer;
+          if (f.bytes === 0) continue;
+          // As signed: not through a symbolic link put there since (it could point at any file on this
+          // computer), and no more than the signed size (a file that grew would overrun Content-Length).
+          const fh = await open(join(pkgDir, f.name), constants.O_RDONLY | constants.O_NOFOLLOW);
+          try {
+            for await (const chunk of fh.createReadStream({ end: f.bytes - 1, highWaterMark: 64 * 1024, autoClose: false })) yield chunk as Buffer;
+          } finally {
+            await fh.close();
+          }
         }
       }
       return Readable.from(parts(), { objectMode: false });
@@ -47,29 +56,53 @@ export function uploadBody(pkgDir: string, signed: SignedManifest): UploadBody {
 export class ChunkReader {
   private pending: Buffer = Buffer.alloc(0);
   private readonly it: AsyncIterator<Buffer>;
+  private cancelled: Error | undefined;
+  /** Fails the read in progress, if any (see `cancel`). */
+  private interrupt: ((reason: Error) => void) | undefined;
   received = 0;
 
   constructor(source: AsyncIterable<Buffer | string>) {
     const inner = source[Symbol.asyncIterator]();
     this.it = {
-      next: async () => {
-        let r: IteratorResult<Buffer | string>;
-        try {
-          r = await inner.next();
-        } catch {
-          // A connection cut mid-body surfaces as an error here; to the reader it is simply an early end.
-          return { done: true, value: undefined };
-        }
-        if (r.done) return r;
-        const buf = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
-        this.received += buf.length;
-        return { done: false, value: buf };
-      },
+      next: () =>
+        new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+          if (this.cancelled) return reject(this.cancelled);
+          this.interrupt = reject;
+          inner.next().then(
+            (r) => {
+              this.interrupt = undefined;
+              if (r.done) return resolve(r);
+              const buf = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+              this.received += buf.length;
+              resolve({ done: false, value: buf });
+            },
+            () => {
+              // A connection cut mid-body surfaces as an error here; to the reader it is simply an early end.
+              this.interrupt = undefined;
+              resolve({ done: true, value: undefined });
+            },
+          );
+        }),
     };
+  }
+
+  /**
+   * Makes the read in progress, and every later one, fail with `reason` at once, without waiting for the
+   * client's next bytes (which may never come).
+   */
+  cancel(reason: Error): void {
+    if (this.cancelled) return;
+    this.cancelled = reason;
+    this.interrupt?.(reason);
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelled !== undefined;
   }
 
   /** Up to `max` bytes (at least 1), or undefined at the end of the stream. */
   async take(max: number): Promise<Buffer | undefined> {
+    if (this.cancelled) throw this.cancelled;
     if (this.pending.length === 0) {
       const r = await this.it.next();
       if (r.done) return undefined;
@@ -92,8 +125,9 @@ export class ChunkReader {
     return Buffer.concat(parts, n);
   }
 
-  /** Reads and drops the rest of the body (up to `total` bytes in all, for at most `ms`). */
+  /** Reads and drops the rest of the body (up to `total` bytes in all, for at most `ms`); nothing once cancelled. */
   async drain(total: number, ms: number): Promise<void> {
+    if (this.cancelled) return;
     const until = Date.now() + ms;
     this.pending = Buffer.alloc(0);
     while (this.received < total && Date.now() < until) {

@@ -6,17 +6,16 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, test } from 'node:test';
-import { signPackage } from '../../../src-main/devices/modelSigning';
+import { signPackage } from '../../../src-main/devices/pi/deployPackage';
 import { goldenInputs } from '../../../src-main/devices/pi/goldenInput';
 import { pairedTarget, deployToPi, inferOnPi, pairPi, piInfo, rollbackPi } from '../../../src-main/devices/pi/piClient';
 import { piRequest, type PiTarget } from '../../../src-main/devices/pi/piConnection';
-import { PiDeviceError } from '../../../src-main/devices/pi/piDeviceError';
 import { loadOrCreateStudioKey } from '../../../src-main/devices/pi/studioKey';
 import { uploadBody } from '../../../src-main/devices/pi/uploadFormat';
 import { openModelSession } from '../../../src-main/infer/modelSession';
 import { writeModelPackage } from '../../../src-main/models/writePackage';
 import type { ModelPackageMeta } from '../../../src-main/models/packageMeta';
-import { startAgentProcess, writeTestPackage, type AgentProcess } from './piFixture';
+import { expectPiError, signForPi, startAgentProcess, writeTestPackage, type AgentProcess } from './piFixture';
 
 const root = mkdtempSync(join(tmpdir(), 'tm2-pi-agent-'));
 const agentData = join(root, 'agent');
@@ -27,17 +26,6 @@ let agent: AgentProcess;
 let target: PiTarget;
 let metaV1: ModelPackageMeta;
 
-async function expectPiError(p: Promise<unknown>, kind: PiDeviceError['kind'], text?: RegExp): Promise<PiDeviceError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof PiDeviceError, `expected a PiDeviceError, got ${String(e)}`);
-    assert.equal(e.kind, kind, e.message);
-    if (text) assert.match(e.message, text);
-    return e;
-  }
-  assert.fail(`expected a ${kind} error`);
-}
 
 /** The agent's own view of what is active, from disk, to prove refused requests changed nothing. */
 const diskState = () => ({ active: readFileSync(join(agentData, 'active.json'), 'utf8'), models: readdirSync(join(agentData, 'models')).sort() });
@@ -148,12 +136,11 @@ test('an upload refused for its token is answered with 401 while the studio is s
 test('tampered, foreign-signed, unsigned and untestable models are refused; the previous model stays active and answers', async () => {
   const metaV2 = JSON.parse(readFileSync(join(pkgV2, 'model.json'), 'utf8')) as ModelPackageMeta;
   const before = diskState();
-  const key = loadOrCreateStudioKey(studioData).privateKey;
 
   // A byte flipped in model.int8.onnx after signing.
   const tampered = join(root, 'pkgs', 'tampered');
   writeTestPackage(tampered, 3, '3.0.0');
-  const signed = await signPackage(tampered, key);
+  const signed = await signForPi(studioData, target, tampered);
   const onnx = readFileSync(join(tampered, 'model.int8.onnx'));
   onnx[Math.floor(onnx.length / 2)] ^= 0x40;
   writeFileSync(join(tampered, 'model.int8.onnx'), onnx);
@@ -164,13 +151,13 @@ test('tampered, foreign-signed, unsigned and untestable models are refused; the 
   // Signed by a key the Pi never saw.
   const pkg4 = join(root, 'pkgs', 'v4');
   writeTestPackage(pkg4, 4, '4.0.0');
-  const foreign = await signPackage(pkg4, generateKeyPairSync('ed25519').privateKey);
+  const foreign = await signPackage(pkg4, generateKeyPairSync('ed25519').privateKey, { sequence: 1000, allowDowngrade: false });
   const r2 = await piRequest(target, 'POST', '/models', { body: uploadBody(pkg4, foreign) });
   assert.equal(r2.status, 403);
   assert.match(JSON.stringify(r2.body), /signature_rejected/);
 
   // No valid signature at all.
-  const unsigned = { ...(await signPackage(pkg4, key)), signature: Buffer.alloc(64).toString('base64') };
+  const unsigned = { ...(await signForPi(studioData, target, pkg4)), signature: Buffer.alloc(64).toString('base64') };
   const r3 = await piRequest(target, 'POST', '/models', { body: uploadBody(pkg4, unsigned) });
   assert.equal(r3.status, 403);
 
@@ -190,14 +177,13 @@ test('an upload cut halfway (client aborts, or the socket is destroyed mid-body)
   const metaV2 = JSON.parse(readFileSync(join(pkgV2, 'model.json'), 'utf8')) as ModelPackageMeta;
   const before = diskState();
   const big = join(root, 'pkgs', 'big');
-  writeTestPackage(big, 6, '6.0.0');
   // Padding makes the body long enough to be cut in the middle.
-  writeFileSync(join(big, 'padding.bin'), Buffer.alloc(2 * 1024 * 1024, 7));
+  writeTestPackage(big, 6, '6.0.0', undefined, Buffer.alloc(2 * 1024 * 1024, 7));
   const abort = new AbortController();
   await expectPiError(deployToPi(studioData, target, big, { signal: abort.signal, onProgress: (s, f) => s === 'upload' && f > 0.5 && abort.abort() }), 'upload_cut');
 
   // A raw TLS client that promises 1 MiB and sends half, then destroys the socket.
-  const signed = await signPackage(big, loadOrCreateStudioKey(studioData).privateKey);
+  const signed = await signForPi(studioData, target, big);
   const body = uploadBody(big, signed);
   await new Promise<void>((resolve, reject) => {
     const s = tlsConnect({ host: '127.0.0.1', port: agent.port, rejectUnauthorized: false }, async () => {

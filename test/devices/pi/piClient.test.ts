@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { Pairing, DEFAULT_PAIRING_POLICY } from '../../../src-main/agent/pairing';
 import { loadOrCreateTlsIdentity } from '../../../src-main/agent/tlsIdentity';
-import { canonicalManifestBytes, packageManifest, signPackage, verifySignedManifest } from '../../../src-main/devices/modelSigning';
+import { canonicalManifestBytes, verifySignedManifest } from '../../../src-main/devices/modelSigning';
+import { packageManifest, signPackage } from '../../../src-main/devices/pi/deployPackage';
 import { parsePiAddress, formatPiAddress } from '../../../src-main/devices/pi/piAddress';
 import { deployToPi, pairPi, piInfo } from '../../../src-main/devices/pi/piClient';
 import { PiDeviceError } from '../../../src-main/devices/pi/piDeviceError';
@@ -18,10 +19,12 @@ import { writeTestPackage } from './piFixture';
 const root = mkdtempSync(join(tmpdir(), 'tm2-pi-client-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-test('the signed manifest covers every package file, is order-independent, and any change breaks the signature', async () => {
+test('the signed manifest covers model.json and the files it names (nothing else in the folder), is order-independent, and any change breaks the signature', async () => {
   const pkg = join(root, 'pkg');
   writeTestPackage(pkg, 41, '1.2.3');
   writeFileSync(join(pkg, '.DS_Store'), 'ignored');
+  // Left in the package folder by someone: never signed, so never sent to a device.
+  writeFileSync(join(pkg, 'patient-0042.wav'), Buffer.alloc(1024, 3));
   const manifest = await packageManifest(pkg);
   assert.deepEqual(manifest.files.map((f) => f.name), ['int8-graph.json', 'model.int8.onnx', 'model.json']);
   assert.equal(manifest.modelId, 'pi-test-model');
@@ -93,10 +96,11 @@ test('a device whose output differs on the golden input is rolled back and repor
   assert.equal(loadOrCreateTlsIdentity(join(root, 'fake-agent')).fingerprint256, tls.fingerprint256, 'the certificate is kept');
   const calls: string[] = [];
   const ref = (v: string) => ({ id: 'pi-test-model', version: v, dir: `d${v}`, activatedAt: '2026-11-25T00:00:00Z' });
-  let mode: 'agent' | 'other' = 'agent';
+  let mode: 'agent' | 'other' | 'over-maximum' = 'agent';
+  let uploadHead = '';
   const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     calls.push(`${req.method} ${req.url}`);
-    req.resume();
+    req.on('data', (c: Buffer) => (uploadHead += req.url === '/models' && uploadHead.length < 4096 ? c.toString('latin1') : ''));
     req.on('end', () => {
       const reply = (status: number, body: unknown) => {
         res.writeHead(status, { 'content-type': 'application/json' });
@@ -104,6 +108,13 @@ test('a device whose output differs on the golden input is rolled back and repor
       };
       if (mode === 'other') return reply(200, { hello: 'I am a printer' });
       if (req.url === '/pair') return reply(200, { token: 't'.repeat(43), agentId: 'fake', agentVersion: '0' });
+      // An agent from before downgrade protection: no deploySequences, so the studio signs format 1.
+      if (req.url === '/info') {
+        const model = { active: ref('1.0.0'), previous: null };
+        // An agent that is not genuine (or predates the bound) reporting a sequence no studio can sign above.
+        const sequences = mode === 'over-maximum' ? { deploySequences: { 'pi-test-model': { sequence: Number.MAX_SAFE_INTEGER, version: '1.0.0' } } } : {};
+        return reply(200, { agentId: 'fake', agentVersion: '0', hostname: 'pi', model, cpu: { model: 'arm', cores: 4, arch: 'arm64', loadAverage: [0] }, memory: { totalBytes: 1, freeBytes: 1, agentRssBytes: 1 }, uptimeSeconds: { system: 1, agent: 1 }, platform: 'linux', ...sequences });
+      }
       if (req.url === '/models') return reply(200, { active: ref('2.0.0'), previous: ref('1.0.0'), changed: true });
       if (req.url === '/infer') return reply(200, { model: { id: 'pi-test-model', version: '2.0.0' }, output: [0, 0, 0], latencyMs: 1 });
       if (req.url === '/rollback') return reply(200, { active: ref('1.0.0'), previous: ref('2.0.0'), changed: true });
@@ -118,12 +129,24 @@ test('a device whose output differs on the golden input is rolled back and repor
     assert.equal(loadPairedPis(studio)[0]!.fingerprint256, tls.fingerprint256);
     const pkg = join(root, 'pkg-v2');
     writeTestPackage(pkg, 42, '2.0.0');
+    writeFileSync(join(pkg, 'patient-0042.wav'), Buffer.alloc(1024, 3));
     await assert.rejects(deployToPi(studio, pi, pkg), (e: unknown) => {
       assert.ok(e instanceof PiDeviceError && e.kind === 'verification_mismatch', String(e));
       assert.match(e.message, /golden-input check failed .* its output differs from this computer's\. It was rolled back to pi-test-model 1\.0\.0\./);
       return true;
     });
-    assert.deepEqual(calls.slice(-3), ['POST /models', 'POST /infer', 'POST /rollback']);
+    assert.deepEqual(calls.slice(-4), ['GET /info', 'POST /models', 'POST /infer', 'POST /rollback']);
+    assert.match(uploadHead, /"format":"tinym2-model-manifest\/1"/, 'an agent without downgrade protection gets the manifest format it reads');
+    assert.doesNotMatch(uploadHead, /"sequence"/);
+    assert.doesNotMatch(uploadHead, /patient|\.DS_Store/);
+
+    mode = 'over-maximum';
+    const calledBefore = calls.length;
+    const overMaximum = /The Pi at pi:\/\/127\.0\.0\.1:\d+ reports deploy sequence 9007199254740991 for pi-test-model, above 2\^40 \(1099511627776\), the largest any TinyM2 Studio signs .*update tinym2-agent on the Pi/;
+    await assert.rejects(piInfo(pi), (e: unknown) => e instanceof PiDeviceError && e.kind === 'deploy_sequence' && overMaximum.test(e.message));
+    await assert.rejects(deployToPi(studio, pi, pkg), (e: unknown) => e instanceof PiDeviceError && e.kind === 'deploy_sequence' && overMaximum.test(e.message));
+    assert.deepEqual(calls.slice(calledBefore), ['GET /info', 'GET /info'], 'nothing was uploaded');
+    assert.equal(existsSync(join(studio, 'devices', 'pi-deploy-sequences.json')), false, 'no sequence was reserved');
     mode = 'other';
     await assert.rejects(piInfo(pi), /gave an answer this studio does not understand/);
   } finally {

@@ -1,5 +1,15 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { SignedManifest } from '../../../src-main/devices/modelSigning';
+import { signPackage } from '../../../src-main/devices/pi/deployPackage';
+import { nextDeploySequence } from '../../../src-main/devices/pi/deploySequence';
+import { formatPiAddress } from '../../../src-main/devices/pi/piAddress';
+import { piInfo } from '../../../src-main/devices/pi/piClient';
+import { PiDeviceError } from '../../../src-main/devices/pi/piDeviceError';
+import type { PiTarget } from '../../../src-main/devices/pi/piConnection';
+import { loadOrCreateStudioKey } from '../../../src-main/devices/pi/studioKey';
 import { exportInt8GraphToOnnx } from '../../../src-main/export/onnxInt8';
 import { serializeInt8Graph } from '../../../src-main/graph/int8GraphJson';
 import type { ModelPackageMeta } from '../../../src-main/models/packageMeta';
@@ -7,8 +17,12 @@ import { writeModelPackage } from '../../../src-main/models/writePackage';
 import { repoRoot } from '../../../src-main/storage/appPaths';
 import { randomTwoBranchGraph } from '../../fixtures/randomInt8Graph';
 
-/** A small real int8 package (a seeded two-branch graph exported to ONNX): loads in onnxruntime in milliseconds. */
-export function writeTestPackage(dir: string, seed: number, version: string, id = 'pi-test-model'): ModelPackageMeta {
+/**
+ * A small real int8 package (a seeded two-branch graph exported to ONNX): loads in onnxruntime in
+ * milliseconds. `padding` makes the upload as long as a test needs: it goes in as the package's firmware
+ * blob, a file model.json names (a deploy sends only those).
+ */
+export function writeTestPackage(dir: string, seed: number, version: string, id = 'pi-test-model', padding?: Uint8Array): ModelPackageMeta {
   const graph = randomTwoBranchGraph(seed, [16, 12]);
   const features = { kind: 'logMel', sampleRate: 16000, windowMs: 25, hopMs: 10, fftSize: 512, melBands: 12, fMin: 50, fMax: 8000, frames: 16 } as const;
   const out = graph.tensors[graph.outputs[0]!]!;
@@ -22,7 +36,7 @@ export function writeTestPackage(dir: string, seed: number, version: string, id 
       createdAt: '2026-11-25T00:00:00Z',
       task: { kind: 'audio', description: 'deploy test', labels: ['a', 'b', 'c'] },
       modalities: graph.modalities.map((name) => ({ name, kind: 'audio' as const, inputShape: [16, 12, 1], features })),
-      files: { int8Onnx: 'model.int8.onnx', int8Graph: 'int8-graph.json' },
+      files: { int8Onnx: 'model.int8.onnx', int8Graph: 'int8-graph.json', ...(padding ? { firmwareBlob: 'padding.bin' } : {}) },
       int8: {
         inputs: graph.inputs.map((t, i) => ({ modality: graph.modalities[i]!, scale: graph.tensors[t]!.quant.scales[0]!, zeroPoint: graph.tensors[t]!.quant.zeroPoint })),
         logits: { scale: out.quant.scales[0]!, zeroPoint: out.quant.zeroPoint },
@@ -33,8 +47,20 @@ export function writeTestPackage(dir: string, seed: number, version: string, id 
       pareto: [],
       provenance: { dataset: 'seeded random graph' },
     },
-    { 'model.int8.onnx': exportInt8GraphToOnnx(graph), 'int8-graph.json': new TextEncoder().encode(serializeInt8Graph(graph)) },
+    { 'model.int8.onnx': exportInt8GraphToOnnx(graph), 'int8-graph.json': new TextEncoder().encode(serializeInt8Graph(graph)), ...(padding ? { 'padding.bin': padding } : {}) },
   );
+}
+
+/**
+ * Signs a package as `deployToPi` does, with a fresh deploy sequence above what the Pi reports, for tests
+ * that send uploads by hand (tampered, corrupted, replayed).
+ */
+export async function signForPi(studioData: string, target: PiTarget, pkgDir: string, allowDowngrade = false): Promise<SignedManifest> {
+  const info = await piInfo(target);
+  const meta = JSON.parse(readFileSync(join(pkgDir, 'model.json'), 'utf8')) as { id: string };
+  const reached = info.deploySequences?.[meta.id]?.sequence ?? 0;
+  const sequence = nextDeploySequence(studioData, { agentId: info.agentId, pi: formatPiAddress(target), modelId: meta.id, reported: reached });
+  return signPackage(pkgDir, loadOrCreateStudioKey(studioData).privateKey, { sequence, allowDowngrade });
 }
 
 export interface AgentProcess {
@@ -119,4 +145,17 @@ export function startAgentProcess(dataDir: string, port = 0, extraArgs: readonly
       reject(new Error(`agent exited (${c ?? s}) before listening:\n${text}`));
     });
   });
+}
+
+/** Awaits `p` and requires it to fail with a PiDeviceError of `kind` (and `text`, when given); returns it. */
+export async function expectPiError(p: Promise<unknown>, kind: PiDeviceError['kind'], text?: RegExp): Promise<PiDeviceError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof PiDeviceError, `expected a PiDeviceError, got ${String(e)}`);
+    assert.equal(e.kind, kind, e.message);
+    if (text) assert.match(e.message, text);
+    return e;
+  }
+  assert.fail(`expected a ${kind} refusal`);
 }
